@@ -1,0 +1,87 @@
+"""The Aggregation API: ``POST /api/v1/aggregation``.
+
+A request may be a :class:`~pendo_lab.Pipeline`, a dict (the full envelope, or just
+``{"pipeline": [...]}``), a list of stages, or JSON text as Pendo's documentation shows it
+(``//`` comments and trailing commas accepted).
+
+Example:
+    >>> from pendo_lab import Pendo
+    >>> client = Pendo.sandbox()
+    >>> client.aggregation.run('''{"request": {"pipeline": [
+    ...     {"source": {"pages": null}},   // every tagged page
+    ...     {"count": null}]}}''')["count"][0] > 0
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._exceptions import ValidationError
+from .._frames import json_to_frame
+from .._http import Call, parse_json
+from ..pipeline._relaxed import loads_relaxed
+from ._base import Resource
+
+PATH = "/api/v1/aggregation"
+
+
+def to_envelope(request: Any) -> dict:
+    """The documented request envelope for any accepted form of request.
+
+    Example:
+        >>> to_envelope([{"source": {"pages": None}}])["response"]
+        {'mimeType': 'application/json'}
+    """
+    if hasattr(request, "to_request"):
+        request = request.to_request()
+    if isinstance(request, (str, bytes)):
+        request = loads_relaxed(request)
+    if isinstance(request, list):
+        request = {"pipeline": request}
+    if not isinstance(request, dict):
+        raise ValidationError(
+            f"an aggregation request must be a Pipeline, dict, list of stages or JSON text, "
+            f"not {type(request).__name__}"
+        )
+    if "request" not in request:
+        if "pipeline" not in request:
+            raise ValidationError(
+                "the request has neither 'request' nor 'pipeline': pass the envelope "
+                '{"response": {...}, "request": {"pipeline": [...]}} or {"pipeline": [...]}'
+            )
+        request = {"response": {"mimeType": "application/json"}, "request": request}
+    pipeline = request["request"].get("pipeline") if isinstance(request["request"], dict) else None
+    if not isinstance(pipeline, list) or not pipeline:
+        raise ValidationError("request.pipeline must be a non-empty list of stages")
+    return {"response": {"mimeType": "application/json"}, **request}
+
+
+class Aggregation(Resource):
+    """``client.aggregation``: run aggregation pipelines."""
+
+    def run(self, request: Any, *, frame: str | None = None, details: bool = False) -> Any:
+        """Run a request and return its ``results`` rows as a frame.
+
+        Example:
+            >>> client.aggregation.run([{"source": {"pages": None}}]).height > 0
+            True
+        """
+        timezone = self._client.timezone
+        kind = self._frame_kind(frame)
+        return self._run(self._call(request, details, lambda response: json_to_frame(
+            response.content, key="results", frame=kind, timezone=timezone)))
+
+    def raw(self, request: Any, *, details: bool = False) -> dict:
+        """The response envelope as Python objects: ``{"startTime", "results", ...}``.
+
+        Example:
+            >>> sorted(client.aggregation.raw([{"source": {"pages": None}}]))[:2]
+            ['results', 'startTime']
+        """
+        return self._run(self._call(request, details, parse_json))
+
+    def _call(self, request, details, parse) -> Call:
+        params = {"details": "true"} if details else None
+        return Call("POST", PATH, params=params, json=to_envelope(request), idempotent=True,
+                    parse=parse)
