@@ -7,6 +7,7 @@
     ├── ValidationError (ValueError)  bad input caught before anything is sent
     │   ├── ExpressionError           aggregation expression syntax/arity, with a caret
     │   └── PipelineError             aggregation pipeline shape, with its path
+    ├── InvalidResponseError        a success answer whose body cannot be read
     ├── TransportError              no HTTP response at all
     │   ├── APIConnectionError        connection refused, reset, DNS failure
     │   └── APITimeoutError           no answer within the timeout
@@ -45,6 +46,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ExpressionError",
+    "InvalidResponseError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PendoError",
@@ -90,7 +92,7 @@ class ExpressionError(ValidationError):
         self.message = message
         self.expression = expression
         self.column = column
-        super().__init__(message)
+        super().__init__(message, expression, column)
 
     def __str__(self) -> str:
         if not self.expression:
@@ -112,7 +114,10 @@ class PipelineError(ValidationError):
     def __init__(self, message: str, path: str = "pipeline"):
         self.message = message
         self.path = path
-        super().__init__(f"{path}: {message}")
+        super().__init__(message, path)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
 
 
 class TransportError(PendoError):
@@ -122,7 +127,10 @@ class TransportError(PendoError):
         self.method = method
         self.path = path
         self.message = message
-        super().__init__(f"{method} {path}: {message}")
+        super().__init__(method, path, message)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}: {self.message}"
 
 
 class APIConnectionError(TransportError):
@@ -131,6 +139,20 @@ class APIConnectionError(TransportError):
 
 class APITimeoutError(TransportError):
     """No response arrived within the configured timeout."""
+
+
+class InvalidResponseError(PendoError):
+    """Pendo answered with success but a body that cannot be read (not JSON, wrong shape)."""
+
+    def __init__(self, method: str, path: str, status: int, message: str):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.message = message
+        super().__init__(method, path, status, message)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} -> {self.status}: unreadable response: {self.message}"
 
 
 class APIStatusError(PendoError):
@@ -212,6 +234,7 @@ class RateLimitError(APIStatusError):
     def __init__(self, method, path, status, message="", retry_after: float | None = None):
         super().__init__(method, path, status, message)
         self.retry_after = retry_after
+        self.args = (method, path, status, message, retry_after)
 
 
 class ServerError(APIStatusError):

@@ -24,13 +24,16 @@ import logging
 import random
 import re
 import time
+from email.utils import parsedate_to_datetime
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, Union
 from urllib.parse import quote
 
 import httpx
+import msgspec
 import orjson
+import polars as pl
 
 from ._config import Hosts
 from ._exceptions import (
@@ -158,7 +161,7 @@ def path_id(value: object) -> tuple[str, bool]:
     """
     text = str(value)
     if not text:
-        raise ValueError("an id must not be empty")
+        raise ValidationError("an id must not be empty")
     if _SAFE_ID.fullmatch(text):
         return quote(text, safe=""), False
     return "b64_" + base64.urlsafe_b64encode(text.encode()).decode(), True
@@ -173,7 +176,7 @@ def segment(value: object) -> str:
     """
     text = str(value)
     if not text:
-        raise ValueError("a path segment must not be empty")
+        raise ValidationError("a path segment must not be empty")
     return quote(text, safe="")
 
 
@@ -190,19 +193,41 @@ def _server_message(response: httpx.Response) -> str:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds from a ``Retry-After`` header, in either form (seconds or an HTTP date)."""
     value = response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
+    if value is None:
         return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
-def _status_error(call: Call, response: httpx.Response) -> APIStatusError:
+def _status_error(call: Call, response: httpx.Response, secrets: tuple[str, ...]) -> APIStatusError:
     cls = error_for_status(response.status_code)
-    args = (call.method, call.path, response.status_code, _server_message(response))
+    args = (call.method, call.path, response.status_code,
+            mask(_server_message(response), secrets))
     if cls is RateLimitError:
         return RateLimitError(*args, retry_after=_retry_after(response))
     return cls(*args)
+
+
+def mask(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with every secret replaced by ``***`` (a server may echo the key back).
+
+    Example:
+        >>> mask("bad key k-123", ("k-123",))
+        'bad key ***'
+    """
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 class _Core:
@@ -237,20 +262,32 @@ class _Core:
     def _outcome(self, call: Call, response: httpx.Response | None,
                  error: httpx.HTTPError | None) -> tuple[Exception | None, bool, float | None]:
         """(error to raise or None, may retry, Retry-After seconds) for one try."""
+        secrets = (self._key or "", self._track_secret or "")
         if error is not None:
             never_sent = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
             cls = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
-            exc = cls(call.method, call.path, f"{type(error).__name__}: {error}")
+            exc = cls(call.method, call.path, mask(f"{type(error).__name__}: {error}", secrets))
             return exc, never_sent or call.retry_safe, None
         if response.is_success:
             return None, False, None
-        exc = _status_error(call, response)
+        exc = _status_error(call, response, secrets)
         if response.status_code == 429:
             return exc, True, exc.retry_after
-        return exc, response.status_code >= 500 and call.retry_safe, None
+        return exc, response.status_code >= 500 and call.retry_safe, _retry_after(response)
+
+    @staticmethod
+    def _parse(call: Call, response: httpx.Response) -> Any:
+        try:
+            return call.parse(response)
+        except (orjson.JSONDecodeError, msgspec.DecodeError, pl.exceptions.PolarsError) as exc:
+            raise InvalidResponseError(call.method, call.path, response.status_code,
+                                       f"{type(exc).__name__}: {exc}") from None
 
     def _attempts(self, call: Call) -> Generator[Any, Any, Any]:
-        """One call with its retries, as primitive steps: ``_Transmit`` and :class:`Sleep`."""
+        """One call with its retries, as primitive steps: ``_Transmit`` and :class:`Sleep`.
+
+        Each try is logged with the time since the first try (waits included) as ``duration``.
+        """
         started = time.monotonic()
         attempt = 0
         while True:
@@ -263,7 +300,7 @@ class _Core:
                         duration, attempt - 1, extra={"method": call.method, "path": call.path,
                         "status": status, "duration": duration, "retries": attempt - 1})
             if failure is None:
-                return call.parse(response)
+                return self._parse(call, response)
             delay = None
             if retryable and attempt < self.retry.max_attempts:
                 delay = self.retry.delay(attempt, retry_after)

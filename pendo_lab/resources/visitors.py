@@ -1,0 +1,90 @@
+"""Visitors and accounts by id: ``/api/v1/visitor/:id`` (and its history), ``/api/v1/account/:id``.
+
+Ids that proxies would mangle (slashes, spaces, percent signs, non-ASCII, ...) are sent in
+Pendo's ``b64_`` form with the ``x-pendo-base64-encoded-params: true`` header, automatically.
+
+Example:
+    >>> from pendo_lab import Pendo
+    >>> client = Pendo.sandbox()
+    >>> visitor_id = client.aggregate([{"source": {"visitors": None}}])["visitorId"][0]
+    >>> client.visitors.get(visitor_id)["id"] == visitor_id
+    True
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from .._exceptions import ValidationError
+from .._http import B64_HEADER, Call, parse_json, path_id
+from ._base import Resource, require_ids
+from .track import epoch_ms, now_ms
+
+#: Pendo keeps visitor history for the last 180 days only.
+HISTORY_DAYS = 180
+
+
+class _ById(Resource):
+    """Objects fetched by id under ``_path``; subclasses set ``_path`` and ``_kind``."""
+
+    _path: str
+    _kind: str
+
+    def get(self, object_id: str) -> dict:
+        """One object as a dict (404 raises :class:`~pendo_lab.NotFoundError`).
+
+        Example:
+            >>> client.accounts.get("account-1")["id"]
+            'account-1'
+        """
+        return self._run(self._call(object_id))
+
+    def _call(self, object_id: str, suffix: str = "", params: dict | None = None,
+              parse=parse_json) -> Call:
+        (one,) = require_ids([object_id], f"{self._kind} ids")
+        segment, is_b64 = path_id(one)
+        headers = {B64_HEADER: "true"} if is_b64 else {}
+        return Call("GET", f"{self._path}/{segment}{suffix}", params=params, headers=headers,
+                    parse=parse)
+
+
+class Visitors(_ById):
+    """``client.visitors``: a visitor by id, and a day of their history."""
+
+    _path = "/api/v1/visitor"
+    _kind = "visitor"
+
+    def history(self, visitor_id: str, starttime: datetime | date | int, *,
+                frame: str | None = None) -> Any:
+        """A summary of the visitor's activity in the 24 hours from ``starttime``, as a frame.
+
+        ``starttime`` is a datetime, a date (its midnight in the client's timezone) or epoch
+        ms. Pendo keeps history for the last 180 days only, so an older ``starttime`` raises
+        :class:`~pendo_lab.ValidationError` before anything is sent (rather than quietly
+        returning nothing). Rows have a ``type`` plus type-dependent fields (``ts``, ``lastTs``,
+        ``uri``, ...); an empty frame means no activity in that window.
+
+        Example:
+            >>> from datetime import date, timedelta
+            >>> day = date.today() - timedelta(days=1)
+            >>> "type" in client.visitors.history("visitor-1", day).columns
+            True
+        """
+        start = epoch_ms(starttime, self._client.timezone, "starttime")
+        oldest = now_ms() - timedelta(days=HISTORY_DAYS) // timedelta(milliseconds=1)
+        if start < oldest:
+            raise ValidationError(
+                f"starttime {starttime!r} is more than {HISTORY_DAYS} days ago: Pendo keeps "
+                f"visitor history for the last {HISTORY_DAYS} days only; for older activity "
+                "run an aggregation over the events source"
+            )
+        return self._run(self._call(visitor_id, "/history", {"starttime": start},
+                                    self._json_frame(frame)))
+
+
+class Accounts(_ById):
+    """``client.accounts``: an account by id."""
+
+    _path = "/api/v1/account"
+    _kind = "account"
