@@ -8,6 +8,7 @@
     │   ├── ExpressionError           aggregation expression syntax/arity, with a caret
     │   └── PipelineError             aggregation pipeline shape, with its path
     ├── InvalidResponseError        a success answer whose body cannot be read
+    ├── BatchError                  a split operation stopped part-way: what was done, what not
     ├── TransportError              no HTTP response at all
     │   ├── APIConnectionError        connection refused, reset, DNS failure
     │   └── APITimeoutError           no answer within the timeout
@@ -37,12 +38,16 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchError",
     "ConfigurationError",
     "ConflictError",
     "ExpressionError",
@@ -153,6 +158,37 @@ class InvalidResponseError(PendoError):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} -> {self.status}: unreadable response: {self.message}"
+
+
+class BatchError(PendoError):
+    """A split operation stopped part-way; ``__cause__`` is the failed call's error.
+
+    ``done`` is the merged result of the batches that succeeded, ``failed`` the items of the
+    batch that failed (Pendo may or may not have acted on them), ``unsent`` the items never
+    sent; ``batch`` is the number of the failed batch, ``batches`` how many there were.
+
+    Example:
+        >>> err = BatchError("bulk delete visitors", "done", ["v3"], ["v4"], 2, 3, "500 boom")
+        >>> err.failed, err.unsent
+        (['v3'], ['v4'])
+    """
+
+    def __init__(self, operation: str, done: Any, failed: Sequence[Any], unsent: Sequence[Any],
+                 batch: int, batches: int, cause: object):
+        self.operation = operation
+        self.done = done
+        self.failed = list(failed)
+        self.unsent = list(unsent)
+        self.batch = batch
+        self.batches = batches
+        self.cause = cause
+        super().__init__(operation, done, self.failed, self.unsent, batch, batches, cause)
+
+    def __str__(self) -> str:
+        return (f"{self.operation} stopped at batch {self.batch} of {self.batches}: {self.cause}. "
+                f"The earlier batches succeeded (see .done); the {len(self.failed)} ids of batch "
+                f"{self.batch} are in .failed and the {len(self.unsent)} ids never sent are in "
+                f".unsent")
 
 
 class APIStatusError(PendoError):

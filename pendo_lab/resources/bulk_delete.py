@@ -2,9 +2,10 @@
 
 Pendo takes at most 500 ids per request and queues them for deletion (up to 21 days), marking
 them Do Not Process at once. Longer lists are split into calls of 500 and their answers merged
-into one :class:`BulkDeleteResult`. If a call after the first fails, :class:`BatchError` says
-which ids were accepted, which batch failed and which ids were never sent, so nothing is lost
-silently. Duplicate ids are sent once: Pendo answers 400 to ids whose deletion is already queued.
+into one :class:`BulkDeleteResult`. If a call after the first fails,
+:class:`~pendo_lab.BatchError` says which ids were accepted, which batch failed and which ids
+were never sent, so nothing is lost silently. Duplicate ids are sent once: Pendo answers 400
+to ids whose deletion is already queued.
 
 Example:
     >>> from pendo_lab import Pendo
@@ -20,9 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._exceptions import PendoError
-from .._http import Call, segment
-from ._base import Resource, batches, require_ids
+from .._http import Call
+from ._base import Resource, id_segment, require_ids, send_batches
 
 PATH = "/api/v1/bulkdelete"
 BATCH_SIZE = 500
@@ -53,31 +53,18 @@ class BulkDeleteResult:
                  if isinstance(body, dict) and body.get("id") is not None)
         return list(dict.fromkeys(found))
 
+    @classmethod
+    def merged(cls, results: Sequence[BulkDeleteResult]) -> BulkDeleteResult:
+        """One result for several calls' results (of one kind), ids and answers in order.
 
-class BatchError(PendoError):
-    """A split operation stopped part-way; ``__cause__`` is the failed call's error.
-
-    ``done`` is the merged result of the batches that succeeded, ``failed`` the ids of the
-    batch that failed (Pendo may or may not have acted on them), ``unsent`` the ids never sent.
-
-    Example:
-        >>> err = BatchError("bulk delete visitors", "done", ["v3"], ["v4"], 2, 3, "500 boom")
-        >>> err.failed, err.unsent
-        (['v3'], ['v4'])
-    """
-
-    def __init__(self, operation: str, done: Any, failed: Sequence[str], unsent: Sequence[str],
-                 batch: int, batches: int, cause: object):
-        self.done = done
-        self.failed = list(failed)
-        self.unsent = list(unsent)
-        self.batch = batch
-        self.batches = batches
-        super().__init__(
-            f"{operation} stopped at batch {batch} of {batches}: {cause}. The earlier batches "
-            f"succeeded (see .done); the {len(self.failed)} ids of batch {batch} are in .failed "
-            f"and the {len(self.unsent)} ids never sent are in .unsent"
-        )
+        Example:
+            >>> parts = [BulkDeleteResult("visitor", ("v1",), ({"id": "r1"},)),
+            ...          BulkDeleteResult("visitor", ("v2",), ({"id": "r2"},))]
+            >>> BulkDeleteResult.merged(parts).ids
+            ('v1', 'v2')
+        """
+        return cls(results[0].kind, tuple(i for result in results for i in result.ids),
+                   tuple(body for result in results for body in result.responses))
 
 
 class BulkDelete(Resource):
@@ -118,26 +105,15 @@ class BulkDelete(Resource):
             >>> client.bulk_delete.status(request_id)["id"] == request_id
             True
         """
-        (one,) = require_ids([request_id], "deletion request ids")
-        return self._run(Call("GET", f"{PATH}/{segment(one)}"))
+        return self._run(Call("GET", f"{PATH}/{id_segment(request_id, 'deletion request ids')}"))
 
     def _delete(self, kind: str, ids: Iterable[str]) -> BulkDeleteResult:
         unique = list(dict.fromkeys(require_ids(ids, f"{kind} ids")))
-        return self._run(_delete_plan(kind, unique))
 
+        def send(chunk):
+            response = yield Call("POST", f"{PATH}/{kind}", json={f"{kind}s": chunk})
+            return BulkDeleteResult(kind, tuple(chunk), (response,))
 
-def _delete_plan(kind: str, unique: list[str]):
-    """Post the ids in batches of 500; a failure after the first batch raises BatchError."""
-    chunks = list(batches(unique, BATCH_SIZE))
-    responses = []
-    for number, chunk in enumerate(chunks):
-        try:
-            responses.append((yield Call("POST", f"{PATH}/{kind}", json={f"{kind}s": chunk})))
-        except PendoError as exc:
-            if number == 0:
-                raise
-            sent = number * BATCH_SIZE
-            done = BulkDeleteResult(kind, tuple(unique[:sent]), tuple(responses))
-            raise BatchError(f"bulk delete of {len(unique)} {kind} ids", done, chunk,
-                             unique[sent + len(chunk):], number + 1, len(chunks), exc) from exc
-    return BulkDeleteResult(kind, tuple(unique), tuple(responses))
+        return self._run(send_batches(unique, BATCH_SIZE, send,
+                                      f"bulk delete of {len(unique)} {kind} ids",
+                                      merge=BulkDeleteResult.merged))

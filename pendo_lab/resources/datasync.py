@@ -19,7 +19,7 @@ from typing import Any
 
 from .._exceptions import ValidationError
 from .._http import Call
-from ._base import Resource
+from ._base import Resource, is_text
 
 #: The body fields each storage type requires, as the reference gives them.
 CREDENTIAL_FIELDS = {
@@ -69,8 +69,7 @@ def credentials_body(storage_type: str, credentials: Mapping[str, str]) -> dict:
         raise ValidationError(f"{storage_type} credentials must be a dict of "
                               f"{', '.join(fields)}, not {type(credentials).__name__}")
     problems = []
-    missing = [name for name in fields
-               if not isinstance(credentials.get(name), str) or not credentials[name].strip()]
+    missing = [name for name in fields if not is_text(credentials.get(name))]
     if missing:
         problems.append(f"missing or blank {', '.join(missing)}")
     unknown = sorted(str(name) for name in credentials if name not in fields)

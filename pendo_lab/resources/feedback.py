@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .._exceptions import ValidationError
-from .._http import Call, segment
-from ._base import Resource, require_ids
+from .._http import Call
+from ._base import Resource, id_segment, is_text
 
 PATH = "/api/v1/feedback"
 #: Valid ``importance`` values and their meaning, as the reference lists them.
@@ -30,7 +30,7 @@ CREATE_REQUIRED = ("title", "account_id", "importance", "app_ids")
 
 
 def _text(name: str, value: Any) -> str:
-    if not _is_text(value):
+    if not is_text(value):
         raise ValidationError(f"{name} must be a non-blank string")
     return value
 
@@ -58,14 +58,14 @@ def _app_ids(name: str, value: Any) -> list[int]:
 
 def _strings(name: str, value: Any) -> list[str]:
     values = _as_list(name, value)
-    if any(not _is_text(v) for v in values):
+    if any(not is_text(v) for v in values):
         raise ValidationError(f"{name} must hold non-blank string ids")
     return values
 
 
 def _labels(name: str, value: Any) -> list[dict]:
     values = _as_list(name, value)
-    if any(not isinstance(v, Mapping) or not _is_text(v.get("name")) for v in values):
+    if any(not isinstance(v, Mapping) or not is_text(v.get("name")) for v in values):
         raise ValidationError(f'{name} must be objects with a non-blank "name" (and optionally '
                               'a category), e.g. [{"name": "Admin", "category": "Role"}]')
     return [dict(v) for v in values]
@@ -75,10 +75,6 @@ def _as_list(name: str, value: Any) -> list:
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise ValidationError(f"{name} must be a list, not {type(value).__name__}")
     return list(value)
-
-
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
 
 
 #: Python argument -> (JSON field, check of its value).
@@ -147,11 +143,11 @@ class Feedback(Resource):
             >>> client.feedback.update(item["id"], app_ids=[-323232], importance=-1)["importance"]
             -1
         """
-        (one,) = require_ids([feedback_id], "feedback ids")
+        path = f"{PATH}/{id_segment(feedback_id, 'feedback ids')}"
         body = feedback_body(dict(app_ids=app_ids, title=title, importance=importance,
                                   description=description, product_areas=product_areas,
                                   labels=labels), extra, required=["app_ids"])
-        return self._run(Call("PATCH", f"{PATH}/{segment(one)}", json=body))
+        return self._run(Call("PATCH", path, json=body))
 
 
 def feedback_body(values: Mapping[str, Any], extra: Mapping[str, Any] | None = None, *,

@@ -25,11 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import PendoError, ValidationError
-from .._http import Call
-from .._http import segment as path_segment
-from ._base import batches
+from .._http import Call, segment
+from ._base import id_list, id_path, one_id, send_batches
 from .pages import TaggedObjects
-from .segments import id_list, id_path, one_id, send_batches
 
 PATH = "/api/v1/guide"
 XLIFF_GUIDES = 15
@@ -63,7 +61,7 @@ class Guides(TaggedObjects):
         Example:
             >>> client.guides.reset_seen(guides["id"][0], "visitor-1")
         """
-        visitor, headers = id_path(one_id(visitor_id, "visitor ids"))
+        visitor, headers = id_path(visitor_id, "visitor ids")
         return self._run(_reset(f"{_guide_path(guide_id)}/visitor/{visitor}/reset", headers))
 
     def reset_all_seen(self, visitor_id: str) -> Any:
@@ -72,7 +70,7 @@ class Guides(TaggedObjects):
         Example:
             >>> client.guides.reset_all_seen("visitor-1")
         """
-        visitor, headers = id_path(one_id(visitor_id, "visitor ids"))
+        visitor, headers = id_path(visitor_id, "visitor ids")
         return self._run(_reset(f"{PATH}/all/visitor/{visitor}/reset", headers))
 
     def reset_staged(self, guide_id: str) -> Any:
@@ -121,7 +119,7 @@ class Guides(TaggedObjects):
             return (yield Call("GET", f"{PATH}/localization/export",
                                params={"guideids": ",".join(part)}, parse=_split_export))
 
-        return self._run(send_batches(list(batches(ids, XLIFF_GUIDES)), send, "XLIFF export"))
+        return self._run(send_batches(ids, XLIFF_GUIDES, send, "XLIFF export"))
 
     def import_xliff(self, documents: Iterable[str | bytes | Path]) -> dict:
         """Import translated XLIFF 1.2 (texts, bytes or file paths), 15 files per call.
@@ -133,9 +131,8 @@ class Guides(TaggedObjects):
         answers, which name only the guide, so every file of that guide in the call is marked;
         ``messages`` holds any text Pendo sent that names no guide of the call.
 
-        If a later call fails, :class:`~pendo_lab.resources.bulk_delete.BatchError`
-        ``.failed`` and ``.unsent`` hold ``<file>`` elements: ``xliff_document(err.unsent)`` is
-        a document to send again.
+        If a later call fails, :class:`~pendo_lab.BatchError` ``.failed`` and ``.unsent`` hold
+        ``<file>`` elements: ``xliff_document(err.unsent)`` is a document to send again.
 
         Example:
             >>> first = guides["id"][0]
@@ -145,13 +142,13 @@ class Guides(TaggedObjects):
         files = _import_files(documents)
 
         def send(part):
-            pairs = [(_file_guide(f), f.get("target-language").strip()) for f in part]
+            pairs = [(_file_guide(f), _file_language(f)) for f in part]
             return (yield Call("POST", f"{PATH}/localization/import",
                                content=xliff_document(part).encode(),
                                headers={"content-type": "application/xml; charset=UTF-8"},
                                parse=lambda response: _import_outcome(response, pairs)))
 
-        return self._run(send_batches(list(batches(files, XLIFF_GUIDES)), send, "XLIFF import"))
+        return self._run(send_batches(files, XLIFF_GUIDES, send, "XLIFF import"))
 
 
 def _guide_path(guide_id: str) -> str:
@@ -159,7 +156,7 @@ def _guide_path(guide_id: str) -> str:
     if one in RESERVED_IDS:
         raise ValidationError(f"{one!r} is not a guide id (it names a bulk endpoint): pass the "
                               f"id of one guide, or use reset_all_seen/reset_all_staged")
-    return f"{PATH}/{path_segment(one)}"
+    return f"{PATH}/{segment(one)}"
 
 
 def _reset(path: str, headers: dict[str, str] | None = None) -> Call:
@@ -205,6 +202,10 @@ def _files(root: ET.Element) -> list[ET.Element]:
 
 def _file_guide(file: ET.Element) -> str:
     return (file.get(GUIDE_ID_ATTRIBUTE) or "").strip()
+
+
+def _file_language(file: ET.Element) -> str:
+    return (file.get("target-language") or "").strip()
 
 
 def xliff_document(files: Sequence[ET.Element]) -> str:
@@ -257,7 +258,7 @@ def _import_files(documents: Iterable[str | bytes | Path]) -> list[ET.Element]:
         if not document_files:
             raise ValidationError(f"{what} has no <file> element: export the guide first")
         for index, file in enumerate(document_files, 1):
-            guide, language = _file_guide(file), (file.get("target-language") or "").strip()
+            guide, language = _file_guide(file), _file_language(file)
             where = f"{what}, <file> {index}"
             if not guide:
                 raise ValidationError(f"{where} has no {GUIDE_ID_ATTRIBUTE!r} attribute: it must "

@@ -21,16 +21,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 import orjson
 
 from .._exceptions import ValidationError
 from .._frames import finish, rows_to_polars
-from .._http import Call, parse_json, segment
-from ._base import Resource, batches
-from .segments import id_path, one_id, send_batches
+from .._http import Call, parse_json
+from ._base import Resource, epoch_ms, id_path, id_segment, is_text, send_batches
 
 PATH = "/api/v1/metadata"
 KINDS = ("visitor", "account")
@@ -63,7 +62,6 @@ _DIRECTIVES = {"%Y": r"\d{4}", "%m": r"\d\d", "%d": r"\d\d", "%H": r"\d\d", "%I"
                "%a": "[A-Za-z]{3}", "%b": "[A-Za-z]{3}", "%p": "[AaPp][Mm]"}
 _SHAPES = [(re.compile(re.sub("%[a-zA-Z]", lambda m: _DIRECTIVES[m[0]], re.escape(layout))), layout)
            for layout in DATE_FORMATS]
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def is_pendo_date(text: str) -> bool:
@@ -135,13 +133,11 @@ def _plain(value: Any, field: str) -> Any:
     """Plain JSON data for a value: numpy scalars unwrapped, datetimes as epoch ms."""
     if type(value).__module__ == "numpy" and hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValidationError(f"field {field!r}: the datetime {value} has no timezone; "
-                                  f"attach one, e.g. value.replace(tzinfo=timezone.utc)")
-        return (value - _EPOCH) // timedelta(milliseconds=1)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValidationError(f"field {field!r}: the datetime {value} has no timezone; "
+                              f"attach one, e.g. value.replace(tzinfo=timezone.utc)")
     if isinstance(value, date):
-        return _plain(datetime.combine(value, time(), timezone.utc), field)
+        return epoch_ms(value, "UTC", f"field {field!r}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValidationError(f"field {field!r}: {value} cannot be sent; use None for no value")
     if value is None or isinstance(value, (str, bool, int, float)):
@@ -226,28 +222,25 @@ class Metadata(Resource):
         ``{"total", "updated", "failed", "missing": [ids], "errors": [...]}`` (``total`` and
         ``failed`` are CONFIRMED; ``updated``, ``missing`` and ``errors`` are INFERRED from
         the reference's definitions of those two). If a later call fails,
-        :class:`~pendo_lab.resources.bulk_delete.BatchError` ``.failed`` and ``.unsent`` hold
-        rows in Pendo's body form.
+        :class:`~pendo_lab.BatchError` ``.failed`` and ``.unsent`` hold rows in Pendo's body
+        form.
 
         Example:
             >>> rows = [{"visitorId": "visitor-1", "plan": "gold"}]
             >>> client.metadata.set_values("visitor", "custom", rows)["failed"]
             0
         """
-        _choice(kind, KINDS, "kind")
-        _choice(group, WRITE_GROUPS, "group")
+        path = f"{PATH}/{_kind_group(kind, group)}/value"
         if rows_per_call < 1:
             raise ValidationError("rows_per_call must be at least 1")
         body = _bulk_rows(kind, rows, field_types or {}, skip_nulls)
-        path = f"{PATH}/{kind}/{group}/value"
         params = {"create": "true"} if create else None
 
         def send(part):
             # Setting the same values twice leaves the same state: safe to retry.
             return (yield Call("POST", path, params=params, json=list(part), idempotent=True))
 
-        parts = list(batches(body, rows_per_call))
-        return self._run(send_batches(parts, send, f"{kind} {group} metadata rows"))
+        return self._run(send_batches(body, rows_per_call, send, f"{kind} {group} metadata rows"))
 
     def create_fields(self, kind: str, group: str,
                       fields: Mapping[str, str] | Iterable[Mapping[str, str]]) -> Any:
@@ -260,16 +253,14 @@ class Metadata(Resource):
             >>> client.metadata.create_fields("visitor", "custom", {"tier": "string"})["summary"]
             {'created': 1, 'failed': 0, 'total': 1}
         """
-        _choice(kind, KINDS, "kind")
-        _choice(group, WRITE_GROUPS, "group")
+        path = f"{PATH}/schema/{_kind_group(kind, group)}"
         definitions = _field_definitions(fields)
-        path = f"{PATH}/schema/{kind}/{group}"
 
         def send(part):
             return (yield Call("POST", path, json=list(part)))
 
-        parts = list(batches(definitions, FIELDS_PER_CALL))
-        return self._run(send_batches(parts, send, f"{kind} {group} field creation"))
+        return self._run(send_batches(definitions, FIELDS_PER_CALL, send,
+                                      f"{kind} {group} field creation"))
 
     def delete_field(self, kind: str, group: str, field: str) -> Any:
         """Delete an agent or custom field (202 when it was already deleted).
@@ -277,10 +268,7 @@ class Metadata(Resource):
         Example:
             >>> client.metadata.delete_field("visitor", "custom", "tier")
         """
-        _choice(kind, KINDS, "kind")
-        _choice(group, WRITE_GROUPS, "group")
-        name = one_id(field, "field names")
-        return self._run(Call("DELETE", f"{PATH}/schema/{kind}/{group}/{segment(name)}"))
+        return self._run(Call("DELETE", f"{PATH}/schema/{_field_path(kind, group, field)}"))
 
     def dependencies(self) -> Any:
         """What every metadata field is used by (segments, reports, guides).
@@ -298,10 +286,8 @@ class Metadata(Resource):
             >>> isinstance(client.metadata.field_dependencies("visitor", "agent", "email"), dict)
             True
         """
-        _choice(kind, KINDS, "kind")
-        _choice(group, DEPENDENCY_GROUPS, "group")
-        name = one_id(field, "field names")
-        return self._run(Call("GET", f"{PATH}/dependencies/{kind}/{group}/{segment(name)}"))
+        path = f"{PATH}/dependencies/{_field_path(kind, group, field, DEPENDENCY_GROUPS)}"
+        return self._run(Call("GET", path))
 
     def opt_out_of_guides(self, kind: str, object_id: str, opt_out: bool = True) -> Any:
         """Stop (or with ``opt_out=False`` resume) showing guides to a visitor or account.
@@ -334,11 +320,22 @@ class Metadata(Resource):
 def _value_path(kind: str, group: str, groups: tuple[str, ...], object_id: str,
                 field: str) -> tuple[str, dict[str, str]]:
     """The value path of one field of one object, and its ``b64_`` header if needed."""
+    where = _kind_group(kind, group, groups)
+    ident, headers = id_path(object_id, f"{kind} ids")
+    return f"{PATH}/{where}/value/{ident}/{id_segment(field, 'field names')}", headers
+
+
+def _kind_group(kind: str, group: str, groups: tuple[str, ...] = WRITE_GROUPS) -> str:
+    """``kind/group`` for a path, once ``kind`` is visitor/account and ``group`` in ``groups``."""
     _choice(kind, KINDS, "kind")
     _choice(group, groups, "group")
-    ident, headers = id_path(one_id(object_id, f"{kind} ids"))
-    name = segment(one_id(field, "field names"))
-    return f"{PATH}/{kind}/{group}/value/{ident}/{name}", headers
+    return f"{kind}/{group}"
+
+
+def _field_path(kind: str, group: str, field: str,
+                groups: tuple[str, ...] = WRITE_GROUPS) -> str:
+    """``kind/group/field`` for a schema or dependency path, all three checked."""
+    return f"{_kind_group(kind, group, groups)}/{id_segment(field, 'field names')}"
 
 
 def _put(path: str, headers: dict[str, str], value: Any) -> Call:
@@ -392,8 +389,7 @@ def _field_definitions(fields: Any) -> list[dict]:
         fields = [{"name": name, "type": kind} for name, kind in fields.items()]
     definitions, seen = [], set()
     for number, field in enumerate(fields):
-        if not isinstance(field, Mapping) or not isinstance(field.get("name"), str) \
-                or not field["name"].strip():
+        if not isinstance(field, Mapping) or not is_text(field.get("name")):
             raise ValidationError(f"field {number} needs a non-empty 'name': pass "
                                   f"{{'name': ..., 'type': ...}} or a {{name: type}} mapping")
         name = field["name"]

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from .._exceptions import NotFoundError
 from .._http import Call, parse_json
-from ._base import Resource, require_ids
+from ._base import Resource, one_id, require_ids
 
 
 class TaggedObjects(Resource):
@@ -49,7 +49,7 @@ class TaggedObjects(Resource):
             >>> client.pages.get(first)["id"] == first
             True
         """
-        (one,) = require_ids([object_id], f"{self._kind} ids")
+        one = one_id(object_id, f"{self._kind} ids")
 
         def single(response) -> dict:
             # Pendo answers ``?id=`` with a list; one id gives one element.

@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from .._exceptions import ValidationError
-from .._http import Call, segment
-from ._base import Resource, require_ids
+from .._http import Call
+from ._base import Resource, id_segment
 
 PATH = "/api/v1/report"
 FORMATS = ("json", "csv")
@@ -47,8 +47,8 @@ class Reports(Resource):
             >>> client.reports.results(report_id, format="csv").height >= 0
             True
         """
-        (one,) = require_ids([report_id], "report ids")
+        path = f"{PATH}/{id_segment(report_id, 'report ids')}/results.{format}"
         if format not in FORMATS:
             raise ValidationError(f"format={format!r} is not supported: use 'json' or 'csv'")
         parse = self._json_frame(frame) if format == "json" else self._csv_frame(frame)
-        return self._run(Call("GET", f"{PATH}/{segment(one)}/results.{format}", parse=parse))
+        return self._run(Call("GET", path, parse=parse))

@@ -7,9 +7,8 @@ a time: a change sent meanwhile gets 409 "operation in progress", which the visi
 methods wait out and retry (``busy_retries`` times, ``busy_wait`` seconds apart), since the
 server provably did not act on it.
 
-This module also holds what the split writes of segments, guides and metadata share:
-:func:`send_batches` and :func:`merge_outcomes`; a call failing part-way raises
-:class:`~pendo_lab.resources.bulk_delete.BatchError`.
+``patch_visitors`` is split into calls within Pendo's limits; a call failing part-way raises
+:class:`~pendo_lab.BatchError`.
 
 Example:
     >>> from pendo_lab import Pendo
@@ -22,15 +21,13 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
 from .._exceptions import ConflictError, PendoError, ValidationError
-from .._http import B64_HEADER, Call, Plan, Sleep, path_id, segment
-from ._base import Resource, batches, require_ids
-from .bulk_delete import BatchError
+from .._http import Call, Plan, Sleep
+from ._base import Resource, as_list, id_list, id_path, id_segment, is_text, send_batches
 
 PATH = "/api/v1/segment"
 MAX_SEGMENT_VISITORS = 10_000_000
@@ -40,111 +37,6 @@ PATCH_VISITORS = 1000
 #: (its ``command`` field); the others are INFERRED spellings for segment export jobs.
 DONE_STATES = frozenset({"finish", "finished", "complete", "completed", "done", "success"})
 FAILED_STATES = frozenset({"error", "failed", "failure"})
-
-
-def merge_outcomes(outcomes: Iterable[Any]) -> Any:
-    """Several calls' outcomes as one: numbers added, lists joined, dicts merged by key.
-
-    Any other value (text, booleans) keeps its last occurrence.
-
-    Example:
-        >>> merge_outcomes([{"total": 2, "missing": ["a"]}, {"total": 3, "missing": ["b"]}])
-        {'total': 5, 'missing': ['a', 'b']}
-    """
-    merged = None
-    for outcome in outcomes:
-        merged = _merge(merged, outcome)
-    return merged
-
-
-def _merge(old: Any, new: Any) -> Any:
-    if isinstance(old, dict) and isinstance(new, dict):
-        return {**old, **{key: _merge(old.get(key), value) for key, value in new.items()}}
-    if isinstance(old, list) and isinstance(new, list):
-        return old + new
-    if _is_number(old) and _is_number(new):
-        return old + new
-    return new if new is not None else old
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def send_batches(parts: Sequence[Sequence], send: Callable[[Sequence], Plan],
-                 what: str) -> Plan:
-    """A plan sending each part with ``send`` (a sub-plan) in order; the merged outcome.
-
-    If a call fails after others succeeded, :class:`BatchError` holds the merged outcome so
-    far (``done``), the items of the failed call (``failed``: Pendo may or may not have acted
-    on them) and of the calls never sent (``unsent``). If the first call fails, nothing was
-    done and its own error is raised.
-
-    Example:
-        >>> def send(part):
-        ...     return (yield Call("POST", "/x", json=list(part)))
-        >>> plan = send_batches([[1, 2], [3]], send, "numbers")
-        >>> next(plan).json
-        [1, 2]
-    """
-    outcomes = []
-    for index, part in enumerate(parts):
-        try:
-            outcomes.append((yield from send(part)))
-        except PendoError as exc:
-            if not outcomes:
-                raise
-            unsent = [item for rest in parts[index + 1:] for item in rest]
-            raise BatchError(what, merge_outcomes(outcomes), list(part), unsent, index + 1,
-                             len(parts), exc) from exc
-    return merge_outcomes(outcomes)
-
-
-def id_path(value: object) -> tuple[str, dict[str, str]]:
-    """A visitor or account id as a path segment, with the header its ``b64_`` form needs.
-
-    Example:
-        >>> id_path("a/b c")
-        ('b64_YS9iIGM=', {'x-pendo-base64-encoded-params': 'true'})
-    """
-    text, is_b64 = path_id(value)
-    return text, {B64_HEADER: "true"} if is_b64 else {}
-
-
-def one_id(value: Any, what: str) -> str:
-    """One non-empty id as text, or a ValidationError naming ``what``.
-
-    Example:
-        >>> one_id(42, "segment ids")
-        '42'
-    """
-    (one,) = require_ids([value], what)
-    return one
-
-
-def id_list(values: Any, what: str) -> list[str]:
-    """Ids from a list, a Polars or pandas Series (a DataFrame column), or any iterable.
-
-    Example:
-        >>> import polars as pl
-        >>> id_list(pl.Series(["v1", "v2"]), "visitor ids")
-        ['v1', 'v2']
-    """
-    values = _as_list(values, what)
-    nulls = sum(1 for v in values if v is None or v != v)
-    if nulls:
-        raise ValidationError(f"{what} contain {nulls} null/NaN values: drop them first "
-                              f"(e.g. series.drop_nulls())")
-    return require_ids(values, what)
-
-
-def _as_list(values: Any, what: str) -> list:
-    if hasattr(values, "columns"):
-        raise ValidationError(f"{what}: got a whole DataFrame; pass one column, e.g. "
-                              f"frame['visitorId']")
-    if isinstance(values, (str, bytes)):
-        return [values]
-    return values.to_list() if hasattr(values, "to_list") else list(values)
 
 
 def job_state(status: Any) -> str:
@@ -190,6 +82,11 @@ class SegmentTimeoutError(PendoError, TimeoutError):
         self.status = status
         super().__init__(f"{what} did not finish within {timeout:g}s (last status: {status}); "
                          f"wait again or pass a longer timeout=")
+
+
+def _status(path: str) -> Call:
+    """The status call of the segment or export job at ``path``."""
+    return Call("GET", f"{path}/status")
 
 
 def _poll(call: Call, what: str, timeout: float, interval: float, progress: bool) -> Plan:
@@ -300,7 +197,7 @@ class Segments(Resource):
             >>> client.segments.status(beta["id"])["command"] in {"Pending", "Progress", "Finish"}
             True
         """
-        return self._run(Call("GET", f"{self._path(segment_id)}/status"))
+        return self._run(_status(self._path(segment_id)))
 
     def wait(self, segment_id: str, *, timeout: float = 600.0, interval: float = 2.0,
              progress: bool = True) -> dict:
@@ -314,8 +211,8 @@ class Segments(Resource):
             >>> client.segments.wait(beta["id"], progress=False)["command"]
             'Finish'
         """
-        call = Call("GET", f"{self._path(segment_id)}/status")
-        return self._run(_poll(call, f"segment {segment_id}", timeout, interval, progress))
+        return self._run(_poll(_status(self._path(segment_id)), f"segment {segment_id}", timeout,
+                               interval, progress))
 
     def add_visitor(self, segment_id: str, visitor_id: str) -> Any:
         """Add one visitor to an API-made segment (b64 form for awkward ids).
@@ -339,8 +236,8 @@ class Segments(Resource):
         Each call carries at most 1000 visitors (and at most 2 of the 10 allowed operations);
         additions are sent before removals. The outcome is merged: ``{"calls", "added",
         "removed", "responses"}``. A call failing after others succeeded raises
-        :class:`BatchError` whose ``failed`` and ``unsent`` list ``("add"|"remove", visitorId)``
-        changes.
+        :class:`~pendo_lab.BatchError` whose ``failed`` and ``unsent`` list
+        ``("add"|"remove", visitorId)`` changes.
 
         The body is a JSON-Patch-like list, ``[{"op": "add", "path": "/visitors",
         "value": [...]}, ...]`` (INFERRED: the reference names the operations but shows no body).
@@ -362,8 +259,8 @@ class Segments(Resource):
             return {"calls": 1, "added": ops.count("add"), "removed": ops.count("remove"),
                     "responses": [response]}
 
-        parts = list(batches(changes, PATCH_VISITORS))
-        return self._run(send_batches(parts, send, f"segment {segment_id} visitor changes"))
+        return self._run(send_batches(changes, PATCH_VISITORS, send,
+                                      f"segment {segment_id} visitor changes"))
 
     def start_export(self, segment_id: str) -> dict:
         """Start exporting a segment's visitors; the answer holds the job id.
@@ -372,7 +269,7 @@ class Segments(Resource):
             >>> "jobId" in client.segments.start_export(beta["id"])
             True
         """
-        return self._run(Call("POST", f"{self._path(segment_id)}/visitors"))
+        return self._run(self._start_export_call(segment_id))
 
     def export_status(self, segment_id: str, job_id: str) -> dict:
         """The status of a segment export job.
@@ -382,7 +279,7 @@ class Segments(Resource):
             >>> isinstance(client.segments.export_status(beta["id"], job), dict)
             True
         """
-        return self._run(Call("GET", f"{self._job_path(segment_id, job_id)}/status"))
+        return self._run(_status(self._job_path(segment_id, job_id)))
 
     def export_results(self, segment_id: str, job_id: str, *, content_type: str = "csv",
                        frame: str | None = None) -> Any:
@@ -397,8 +294,7 @@ class Segments(Resource):
         if content_type != "csv":
             raise ValidationError(f"content_type={content_type!r} is not offered: Pendo exports "
                                   f"segment visitors only as 'csv'")
-        path = f"{self._job_path(segment_id, job_id)}/results/csv"
-        return self._run(Call("GET", path, parse=self._csv_frame(frame)))
+        return self._run(self._results_call(segment_id, job_id, self._csv_frame(frame)))
 
     def wait_export(self, segment_id: str, job_id: str, *, timeout: float = 600.0,
                     interval: float = 2.0, progress: bool = True) -> dict:
@@ -409,9 +305,7 @@ class Segments(Resource):
             >>> isinstance(client.segments.wait_export(beta["id"], job, progress=False), dict)
             True
         """
-        call = Call("GET", f"{self._job_path(segment_id, job_id)}/status")
-        return self._run(_poll(call, f"segment {segment_id} export {job_id}", timeout, interval,
-                               progress))
+        return self._run(self._export_poll(segment_id, job_id, timeout, interval, progress))
 
     def export_visitors(self, segment_id: str, *, timeout: float = 600.0, interval: float = 2.0,
                         progress: bool = True, frame: str | None = None) -> Any:
@@ -423,27 +317,35 @@ class Segments(Resource):
             >>> client.segments.export_visitors(beta["id"], progress=False).height
             2
         """
-        base = self._path(segment_id)
+        start = self._start_export_call(segment_id)
         parse = self._csv_frame(frame)
 
         def plan():
-            job_id = _job_id((yield Call("POST", f"{base}/visitors")))
-            job = f"{base}/visitors/{segment(job_id)}"
-            yield from _poll(Call("GET", f"{job}/status"), f"segment {segment_id} export {job_id}",
-                             timeout, interval, progress)
-            return (yield Call("GET", f"{job}/results/csv", parse=parse))
+            job_id = _job_id((yield start))
+            yield from self._export_poll(segment_id, job_id, timeout, interval, progress)
+            return (yield self._results_call(segment_id, job_id, parse))
 
         return self._run(plan())
 
     def _path(self, segment_id: str) -> str:
-        return f"{PATH}/{segment(one_id(segment_id, 'segment ids'))}"
+        return f"{PATH}/{id_segment(segment_id, 'segment ids')}"
 
     def _job_path(self, segment_id: str, job_id: str) -> str:
-        job = one_id(job_id, "export job ids")
-        return f"{self._path(segment_id)}/visitors/{segment(job)}"
+        return f"{self._path(segment_id)}/visitors/{id_segment(job_id, 'export job ids')}"
+
+    def _start_export_call(self, segment_id: str) -> Call:
+        return Call("POST", f"{self._path(segment_id)}/visitors")
+
+    def _export_poll(self, segment_id: str, job_id: str, timeout: float, interval: float,
+                     progress: bool) -> Plan:
+        return _poll(_status(self._job_path(segment_id, job_id)),
+                     f"segment {segment_id} export {job_id}", timeout, interval, progress)
+
+    def _results_call(self, segment_id: str, job_id: str, parse) -> Call:
+        return Call("GET", f"{self._job_path(segment_id, job_id)}/results/csv", parse=parse)
 
     def _visitor_call(self, method: str, segment_id: str, visitor_id: str) -> Call:
-        visitor, headers = id_path(one_id(visitor_id, "visitor ids"))
+        visitor, headers = id_path(visitor_id, "visitor ids")
         return Call(method, f"{self._path(segment_id)}/visitor/{visitor}", headers=headers)
 
     def _busy_retried(self, call: Call) -> Plan:
@@ -458,7 +360,7 @@ class Segments(Resource):
 
 
 def _name(name: str) -> str:
-    if not isinstance(name, str) or not name.strip():
+    if not is_text(name):
         raise ValidationError("a segment name must be a non-empty string")
     return name
 
@@ -485,5 +387,5 @@ def _changes(add: Any, remove: Any) -> list[tuple[str, str]]:
 
 
 def _optional_ids(values: Any, what: str) -> list[str]:
-    values = [] if values is None else _as_list(values, what)
+    values = [] if values is None else as_list(values, what)
     return id_list(values, what) if values else []

@@ -15,21 +15,18 @@ Example:
 from __future__ import annotations
 
 import logging
-import numbers
-import time
 import warnings
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone as dt_timezone
-from datetime import time as day_start
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 import polars as pl
 
 from .._exceptions import APIStatusError, TransportError, ValidationError
+from .._frames import finish
 from .._http import Call
-from ._base import Resource
+from ._base import Resource, epoch_ms, ms_ago, now_ms
 
 logger = logging.getLogger("pendo_lab")
 
@@ -38,48 +35,9 @@ PATH = "/data/track"
 STALE_AFTER = timedelta(days=7)
 REQUIRED_COLUMNS = ("event", "visitorId")
 OPTIONAL_COLUMNS = ("accountId", "timestamp", "properties", "context")
-#: Epoch milliseconds below this (March 1973) are taken to be a mistake, most often seconds.
-MIN_EPOCH_MS = 10**11
 #: Errors that would repeat for every later event: a bad secret or no network.
 _STOP_STATUSES = (401, 403)
-_EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
 _SHOWN_ROWS = 10
-
-
-def epoch_ms(value: Any, timezone: str, what: str) -> int:
-    """Epoch milliseconds from a datetime, a date or an epoch-millisecond number.
-
-    Naive datetimes and dates are read in ``timezone`` (a date means its midnight there);
-    ``what`` names the argument in error messages.
-
-    Example:
-        >>> epoch_ms(date(2024, 1, 1), "UTC", "starttime")
-        1704067200000
-        >>> epoch_ms(datetime(2024, 1, 1, 1, tzinfo=dt_timezone.utc), "UTC", "timestamp")
-        1704070800000
-        >>> epoch_ms(1704067200, "UTC", "timestamp")
-        Traceback (most recent call last):
-        ...
-        pendo_lab._exceptions.ValidationError: timestamp=1704067200 is before 1973 as epoch milliseconds: if it is in seconds, multiply by 1000
-    """
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=ZoneInfo(timezone))
-        return (value - _EPOCH) // timedelta(milliseconds=1)
-    if isinstance(value, date):
-        return epoch_ms(datetime.combine(value, day_start(), ZoneInfo(timezone)), timezone, what)
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == value:
-        if value < MIN_EPOCH_MS:
-            raise ValidationError(f"{what}={value!r} is before 1973 as epoch milliseconds: "
-                                  "if it is in seconds, multiply by 1000")
-        return int(value)
-    raise ValidationError(f"{what} must be a datetime, a date or epoch milliseconds, "
-                          f"not {type(value).__name__}")
-
-
-def now_ms() -> int:
-    """The current time in epoch milliseconds."""
-    return time.time_ns() // 1_000_000
 
 
 def parse_lenient(response) -> Any:
@@ -231,7 +189,7 @@ def _object(value: Any, what: str) -> dict:
 
 
 def _warn_stale(bodies: list[dict]) -> None:
-    oldest = now_ms() - STALE_AFTER // timedelta(milliseconds=1)
+    oldest = ms_ago(STALE_AFTER)
     stale = [n for n, body in enumerate(bodies) if body["timestamp"] < oldest]
     if not stale:
         return
@@ -276,4 +234,4 @@ def _send_all(bodies: list[dict], kind: str):
         "error": [error for _, _, error in outcomes],
     }, schema={"row": pl.Int64, "event": pl.String, "visitorId": pl.String,
                "outcome": pl.String, "status": pl.Int64, "error": pl.String})
-    return summary.to_pandas() if kind == "pandas" else summary
+    return finish(summary, frame_kind=kind, times=False)

@@ -17,9 +17,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from .._exceptions import ValidationError
-from .._http import B64_HEADER, Call, parse_json, path_id
-from ._base import Resource, require_ids
-from .track import epoch_ms, now_ms
+from .._http import Call, parse_json
+from ._base import Resource, epoch_ms, id_path, ms_ago
 
 #: Pendo keeps visitor history for the last 180 days only.
 HISTORY_DAYS = 180
@@ -42,10 +41,8 @@ class _ById(Resource):
 
     def _call(self, object_id: str, suffix: str = "", params: dict | None = None,
               parse=parse_json) -> Call:
-        (one,) = require_ids([object_id], f"{self._kind} ids")
-        segment, is_b64 = path_id(one)
-        headers = {B64_HEADER: "true"} if is_b64 else {}
-        return Call("GET", f"{self._path}/{segment}{suffix}", params=params, headers=headers,
+        ident, headers = id_path(object_id, f"{self._kind} ids")
+        return Call("GET", f"{self._path}/{ident}{suffix}", params=params, headers=headers,
                     parse=parse)
 
 
@@ -72,8 +69,7 @@ class Visitors(_ById):
             True
         """
         start = epoch_ms(starttime, self._client.timezone, "starttime")
-        oldest = now_ms() - timedelta(days=HISTORY_DAYS) // timedelta(milliseconds=1)
-        if start < oldest:
+        if start < ms_ago(timedelta(days=HISTORY_DAYS)):
             raise ValidationError(
                 f"starttime {starttime!r} is more than {HISTORY_DAYS} days ago: Pendo keeps "
                 f"visitor history for the last {HISTORY_DAYS} days only; for older activity "

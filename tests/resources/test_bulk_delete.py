@@ -4,7 +4,8 @@ import orjson
 import pytest
 
 import pendo_lab
-from pendo_lab.resources.bulk_delete import BatchError, BulkDeleteResult
+from pendo_lab import BatchError
+from pendo_lab.resources.bulk_delete import BulkDeleteResult
 
 
 def sent_ids(mock, kind):

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 import pendo_lab
+from pendo_lab import BatchError
 from pendo_lab.resources.guides import XLIFF_NS, parse_xml, xliff_document
-from pendo_lab.resources.bulk_delete import BatchError
 
 B64 = "x-pendo-base64-encoded-params"
 

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 import pendo_lab
+from pendo_lab import BatchError
 from pendo_lab.resources.metadata import is_pendo_date, metadata_value
-from pendo_lab.resources.bulk_delete import BatchError
 
 B64 = "x-pendo-base64-encoded-params"
 SCHEMA = {

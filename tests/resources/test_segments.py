@@ -6,13 +6,10 @@ import polars as pl
 import pytest
 
 import pendo_lab
+from pendo_lab import BatchError
 from pendo_lab.resources import segments as module
-from pendo_lab.resources.bulk_delete import BatchError
-from pendo_lab.resources.segments import (
-    SegmentJobError,
-    SegmentTimeoutError,
-    merge_outcomes,
-)
+from pendo_lab.resources._base import merge_outcomes
+from pendo_lab.resources.segments import SegmentJobError, SegmentTimeoutError
 
 B64 = "x-pendo-base64-encoded-params"
 
