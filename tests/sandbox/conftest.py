@@ -1,0 +1,31 @@
+"""Sandbox fixtures: one pinned subscription, and clients on it four ways.
+
+``box_client`` runs each test against the sandbox in process and over a real HTTP server on
+127.0.0.1, each with the sync and the async client.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pendo_lab.sandbox import Sandbox
+
+NOW = "2026-11-02T15:30:00Z"
+
+
+@pytest.fixture
+def box():
+    """A fresh sandbox per test (writes in one test never leak into another)."""
+    return Sandbox(seed=7, now=NOW, job_seconds=0.2)
+
+
+@pytest.fixture(params=["inprocess-sync", "inprocess-async", "server-sync", "server-async"])
+def box_client(request, box):
+    """A client on ``box``: in process or over HTTP, sync or async."""
+    where, kind = request.param.split("-")
+    make = box.async_client if kind == "async" else box.client
+    if where == "inprocess":
+        yield make()
+        return
+    with box.serve() as url:
+        yield make(base_url=url)
