@@ -46,6 +46,7 @@ __version__ = "0.1.0"
 
 # Names whose modules are imported on first use, so ``import pendo_lab`` stays fast.
 _LAZY = {
+    "Pipeline": "pendo_lab.pipeline",
     "Sandbox": "pendo_lab.sandbox",
 }
 

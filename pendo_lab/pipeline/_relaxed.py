@@ -17,8 +17,9 @@ import orjson
 
 from .._exceptions import ValidationError
 
-# A JSON string, a // or /* */ comment, or a comma followed (after blanks) by a closing bracket.
-_TOKENS = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/|,(?=\s*[\]}])', re.S)
+# A JSON string, a // or /* */ comment, or a comma followed (after blanks and comments) by a
+# closing bracket.
+_TOKENS = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/|,(?=(?:\s|//[^\n]*|/\*.*?\*/)*[\]}])', re.S)
 
 
 def strip_relaxed(text: str) -> str:

@@ -17,44 +17,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._exceptions import ValidationError
 from .._frames import json_to_frame
 from .._http import Call, parse_json
-from ..pipeline._relaxed import loads_relaxed
+from ..pipeline import Pipeline
 from ._base import Resource
 
 PATH = "/api/v1/aggregation"
 
 
-def to_envelope(request: Any) -> dict:
-    """The documented request envelope for any accepted form of request.
+def to_envelope(request: Any, *, validate: bool = True) -> dict:
+    """The documented request envelope for any accepted form of request, validated.
 
     Example:
         >>> to_envelope([{"source": {"pages": None}}])["response"]
         {'mimeType': 'application/json'}
     """
-    if hasattr(request, "to_request"):
-        request = request.to_request()
-    if isinstance(request, (str, bytes)):
-        request = loads_relaxed(request)
-    if isinstance(request, list):
-        request = {"pipeline": request}
-    if not isinstance(request, dict):
-        raise ValidationError(
-            f"an aggregation request must be a Pipeline, dict, list of stages or JSON text, "
-            f"not {type(request).__name__}"
-        )
-    if "request" not in request:
-        if "pipeline" not in request:
-            raise ValidationError(
-                "the request has neither 'request' nor 'pipeline': pass the envelope "
-                '{"response": {...}, "request": {"pipeline": [...]}} or {"pipeline": [...]}'
-            )
-        request = {"response": {"mimeType": "application/json"}, "request": request}
-    pipeline = request["request"].get("pipeline") if isinstance(request["request"], dict) else None
-    if not isinstance(pipeline, list) or not pipeline:
-        raise ValidationError("request.pipeline must be a non-empty list of stages")
-    return {"response": {"mimeType": "application/json"}, **request}
+    return Pipeline.from_json(request).to_request(validate=validate)
 
 
 class Aggregation(Resource):
