@@ -1,0 +1,198 @@
+"""The syntax tree of an aggregation expression: small frozen dataclasses.
+
+Nodes compare by value, so ``parse(render(node)) == node``. Every node also carries ``pos``,
+the 0-based column an error about it points at (the operator of a ``Binary``, the name of a
+``Call``); ``pos`` takes no part in equality.
+
+Example:
+    >>> from pendo_lab.expr import parse
+    >>> parse("a.b + 1")
+    Binary(op='+', left=Field(path='a.b'), right=Literal(value=1))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Union
+
+__all__ = [
+    "BINARY_PRECEDENCE",
+    "UNARY_PRECEDENCE",
+    "Binary",
+    "Call",
+    "Field",
+    "Index",
+    "ListLiteral",
+    "Literal",
+    "Member",
+    "Node",
+    "Scalar",
+    "Slice",
+    "Unary",
+    "walk",
+]
+
+Scalar = Union[int, float, str, bool, None]
+
+# C precedence, loosest first; every binary operator is left-associative.
+BINARY_PRECEDENCE: dict[str, int] = {
+    "||": 1,
+    "&&": 2,
+    "==": 3,
+    "!=": 3,
+    "<": 4,
+    "<=": 4,
+    ">": 4,
+    ">=": 4,
+    "+": 5,
+    "-": 5,
+    "*": 6,
+    "/": 6,
+    "%": 6,
+}
+UNARY_PRECEDENCE = 7  # `!x`, `-x`; postfix `x[i]`, `x.name` bind tighter still
+
+
+@dataclass(frozen=True)
+class Node:
+    """Base class of every syntax tree node."""
+
+    pos: int = field(default=0, compare=False, repr=False, kw_only=True)
+
+
+@dataclass(frozen=True, eq=False)
+class Literal(Node):
+    """A number, string, ``true``/``false`` or ``null``.
+
+    Equality also compares the Python type, so ``Literal(1) != Literal(True) != Literal(1.0)``.
+
+    >>> Literal(1) == Literal(1), Literal(1) == Literal(True)
+    (True, False)
+    """
+
+    value: Scalar
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Literal)
+            and type(self.value) is type(other.value)
+            and self.value == other.value
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self.value), self.value))
+
+
+@dataclass(frozen=True)
+class ListLiteral(Node):
+    """``[a, b, c]``: a list built from expressions.
+
+    >>> ListLiteral((Literal(1), Field("x")))
+    ListLiteral(items=(Literal(value=1), Field(path='x')))
+    """
+
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Field(Node):
+    """A row field by its dotted path, e.g. ``metadata.auto.firstvisit``.
+
+    >>> Field("metadata.auto.firstvisit").parts
+    ('metadata', 'auto', 'firstvisit')
+    """
+
+    path: str
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return tuple(self.path.split("."))
+
+
+@dataclass(frozen=True)
+class Index(Node):
+    """``target[index]``; a negative index counts from the end.
+
+    >>> Index(Field("l"), Literal(0))
+    Index(target=Field(path='l'), index=Literal(value=0))
+    """
+
+    target: Node
+    index: Node
+
+
+@dataclass(frozen=True)
+class Member(Node):
+    """``target.name``: a field of the object an expression gives, as in ``polls[0].id``.
+
+    A dotted name such as ``a.b`` is one :class:`Field`; ``Member`` follows other expressions.
+
+    >>> Member(Index(Field("polls"), Literal(0)), "id")
+    Member(target=Index(target=Field(path='polls'), index=Literal(value=0)), name='id')
+    """
+
+    target: Node
+    name: str
+
+
+@dataclass(frozen=True)
+class Slice(Node):
+    """``target[start:end]`` with either bound optional (``None``).
+
+    >>> Slice(Field("l"), None, Literal(2))
+    Slice(target=Field(path='l'), start=None, end=Literal(value=2))
+    """
+
+    target: Node
+    start: Node | None
+    end: Node | None
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """``name(arg, ...)``: a call of one of :data:`pendo_lab.expr.FUNCTIONS`.
+
+    >>> Call("now", ())
+    Call(name='now', args=())
+    """
+
+    name: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    """``!operand`` or ``-operand``.
+
+    >>> Unary("!", Field("flag"))
+    Unary(op='!', operand=Field(path='flag'))
+    """
+
+    op: str
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Binary(Node):
+    """``left op right`` for every operator in :data:`BINARY_PRECEDENCE`.
+
+    >>> Binary("&&", Field("a"), Field("b"))
+    Binary(op='&&', left=Field(path='a'), right=Field(path='b'))
+    """
+
+    op: str
+    left: Node
+    right: Node
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """``node`` and every node below it, parents first.
+
+    >>> [type(n).__name__ for n in walk(Binary("+", Field("a"), Literal(1)))]
+    ['Binary', 'Field', 'Literal']
+    """
+    yield node
+    for child in vars(node).values():
+        for item in child if isinstance(child, tuple) else (child,):
+            if isinstance(item, Node):
+                yield from walk(item)
