@@ -1,0 +1,1 @@
+"""Sandbox handlers, one module per API folder, mirroring ``pendo_lab/resources``."""
