@@ -8,7 +8,8 @@ fields present, titles not blank, ``importance`` one of -1 (not interested), 1 (
 Example:
     >>> from pendo_lab import Pendo
     >>> client = Pendo.sandbox()
-    >>> created = client.feedback.create(title="Dark mode", account_id="account-1",
+    >>> account_id = client.aggregate([{"source": {"accounts": None}}])["accountId"][0]
+    >>> created = client.feedback.create(title="Dark mode", account_id=account_id,
     ...                                  importance=2, app_ids=[-323232])
     >>> "id" in created
     True
@@ -115,7 +116,8 @@ class Feedback(Resource):
         ``createdById``, ``linksData``).
 
         Example:
-            >>> client.feedback.create(title="Export to CSV", account_id="account-1",
+            >>> account_id = client.aggregate([{"source": {"accounts": None}}])["accountId"][0]
+            >>> client.feedback.create(title="Export to CSV", account_id=account_id,
             ...                        importance=1, app_ids=[-323232],
             ...                        labels=[{"name": "Admin", "category": "Role"}])["title"]
             'Export to CSV'
@@ -138,7 +140,8 @@ class Feedback(Resource):
         replace the existing ones; pass ``[]`` to remove them all.
 
         Example:
-            >>> item = client.feedback.create(title="Dark mode", account_id="account-1",
+            >>> account_id = client.aggregate([{"source": {"accounts": None}}])["accountId"][0]
+            >>> item = client.feedback.create(title="Dark mode", account_id=account_id,
             ...                               importance=2, app_ids=[-323232])
             >>> client.feedback.update(item["id"], app_ids=[-323232], importance=-1)["importance"]
             -1

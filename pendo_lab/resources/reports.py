@@ -30,8 +30,8 @@ class Reports(Resource):
         """Every public report of the subscription, as a frame (``GET /api/v1/report``).
 
         Example:
-            >>> client.reports.list()["createdAt"].dtype.time_zone
-            'UTC'
+            >>> client.reports.list()["createdAt"].dtype.time_zone == client.timezone
+            True
         """
         return self._run(Call("GET", PATH, parse=self._json_frame(frame)))
 

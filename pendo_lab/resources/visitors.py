@@ -34,8 +34,9 @@ class _ById(Resource):
         """One object as a dict (404 raises :class:`~pendo_lab.NotFoundError`).
 
         Example:
-            >>> client.accounts.get("account-1")["id"]
-            'account-1'
+            >>> account_id = client.aggregate([{"source": {"accounts": None}}])["accountId"][0]
+            >>> client.accounts.get(account_id)["id"] == account_id
+            True
         """
         return self._run(self._call(object_id))
 
@@ -63,9 +64,10 @@ class Visitors(_ById):
         ``uri``, ...); an empty frame means no activity in that window.
 
         Example:
-            >>> from datetime import date, timedelta
-            >>> day = date.today() - timedelta(days=1)
-            >>> "type" in client.visitors.history("visitor-1", day).columns
+            >>> visitor_id = client.aggregate([{"source": {"visitors": None}}])["visitorId"][0]
+            >>> last_visit = client.visitors.get(visitor_id)["metadata"]["auto"]["lastvisit"]
+            >>> history = client.visitors.history(visitor_id, last_visit - 3_600_000)
+            >>> {"type", "id", "ts", "lastTs"} <= set(history.columns)
             True
         """
         start = epoch_ms(starttime, self._client.timezone, "starttime")

@@ -63,7 +63,8 @@ class _Server(ThreadingHTTPServer):
 def serve(app: App, port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
     """Run ``app`` on ``host:port`` (0 picks a free port) in a thread; yields the base URL."""
     server = _Server((host, port), _handler_class(app))
-    thread = threading.Thread(target=server.serve_forever, name="pendo-sandbox", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="pendo-sandbox", daemon=True)
     thread.start()
     try:
         yield f"http://{host}:{server.server_address[1]}"

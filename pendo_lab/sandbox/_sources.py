@@ -408,9 +408,8 @@ def _feature_matches(paths: pl.Series, features: pl.DataFrame) -> pl.DataFrame:
 
 def _first_match(found: list[pl.DataFrame], key: list[str], schema: dict) -> pl.DataFrame:
     """One row per (value, object) even when several of the object's rules match."""
-    if not found:
-        return pl.DataFrame(schema=schema)
-    return pl.concat(found).unique(key, keep="first", maintain_order=True)
+    typed = pl.concat([pl.DataFrame(schema=schema), *found], how="vertical_relaxed")
+    return typed.unique(key, keep="first", maintain_order=True)
 
 
 # --- ungrouped event sources and "seen" summaries --------------------------------------------

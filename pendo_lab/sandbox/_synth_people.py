@@ -373,8 +373,10 @@ def segment_tables(people: People, now_ms: int) -> dict[str, pl.DataFrame]:
                          "name": name, "shared": True, "memberType": member_type,
                          "createdViaApi": via_api})
         column = "visitorId" if member_type == "visitor" else "accountId"
-        members.append(pl.DataFrame({"segmentId": sid, column: ids}))
-    member_frame = pl.concat(members, how="diagonal").select("segmentId", "visitorId", "accountId")
+        members.append(pl.DataFrame({column: ids.cast(pl.String)})
+                       .select(pl.lit(sid).alias("segmentId"), column))
+    member_frame = pl.concat(members, how="diagonal_relaxed").select(
+        "segmentId", "visitorId", "accountId")
     return {"segments": pl.DataFrame(segments), "segment_members": member_frame}
 
 

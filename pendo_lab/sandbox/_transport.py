@@ -21,7 +21,7 @@ from ._app import App, DroppedConnection, SandboxRequest, parse_query
 def _to_sandbox(request: httpx.Request) -> SandboxRequest:
     return SandboxRequest(
         method=request.method,
-        path=request.url.path,
+        path=request.url.raw_path.split(b"?")[0].decode("ascii"),
         query=parse_query(request.url.query),
         headers={k.lower(): v for k, v in request.headers.items()},
         body=request.content,
