@@ -48,6 +48,7 @@ class Guides(TaggedObjects):
         """Every version of a guide, newest first, as a frame.
 
         Example:
+            >>> guides = client.guides.list()
             >>> first = guides["id"][0]
             >>> client.guides.history(first)["id"].unique().to_list() == [first]
             True
@@ -59,6 +60,7 @@ class Guides(TaggedObjects):
         """Forget that a visitor saw a guide, so it can show again.
 
         Example:
+            >>> guides = client.guides.list()
             >>> client.guides.reset_seen(guides["id"][0], "visitor-1")
         """
         visitor, headers = id_path(visitor_id, "visitor ids")
@@ -77,8 +79,12 @@ class Guides(TaggedObjects):
         """Reset a staged guide: all its views and poll answers are deleted (400 if not staged).
 
         Example:
-            >>> staged = guides.filter(guides["state"] == "staged")["id"][0]
-            >>> client.guides.reset_staged(staged)
+            >>> guides = client.guides.list()
+            >>> public = guides.filter(guides["state"] == "public")["id"][0]
+            >>> client.guides.reset_staged(public)  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            pendo_lab._exceptions.BadRequestError: ... is public, not staged
         """
         return self._run(_reset(f"{_guide_path(guide_id)}/reset"))
 
@@ -94,8 +100,10 @@ class Guides(TaggedObjects):
         """A guide's experiment results (Pendo answers CSV) as a frame.
 
         Example:
-            >>> client.guides.experiment_results(guides["id"][0]).height >= 0
-            True
+            >>> guides = client.guides.list()
+            >>> tour = guides.filter(guides["name"] == "Welcome tour")["id"][0]
+            >>> client.guides.experiment_results(tour)["group"].to_list()
+            ['guide', 'control']
         """
         return self._run(Call("POST", f"{_guide_path(guide_id)}/experiment/export",
                               idempotent=True, parse=self._csv_frame(frame)))
@@ -109,6 +117,7 @@ class Guides(TaggedObjects):
         ready to translate and pass to :meth:`import_xliff`.
 
         Example:
+            >>> guides = client.guides.list()
             >>> xliff = client.guides.export_xliff([guides["id"][0]])
             >>> xliff[guides["id"][0]].startswith("<?xml")
             True
@@ -135,6 +144,7 @@ class Guides(TaggedObjects):
         ``<file>`` elements: ``xliff_document(err.unsent)`` is a document to send again.
 
         Example:
+            >>> guides = client.guides.list()
             >>> first = guides["id"][0]
             >>> client.guides.import_xliff([client.guides.export_xliff([first])[first]])["failed"]
             []

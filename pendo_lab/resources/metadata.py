@@ -195,8 +195,8 @@ class Metadata(Resource):
         """One field's value for one visitor or account.
 
         Example:
-            >>> client.metadata.get_value("visitor", "agent", "visitor-1", "email")
-            'visitor-1@example.com'
+            >>> client.metadata.get_value("visitor", "auto", "qa-bot-1", "accountid")
+            'acme-internal'
         """
         path, headers = _value_path(kind, group, READ_GROUPS, object_id, field)
         return self._run(Call("GET", path, headers=headers))
@@ -206,7 +206,7 @@ class Metadata(Resource):
         """Set one field of one visitor or account (a new custom field is created if needed).
 
         Example:
-            >>> client.metadata.set_value("visitor", "custom", "visitor-1", "plan", "gold")
+            >>> client.metadata.set_value("visitor", "custom", "qa-bot-1", "plan", "gold")
         """
         path, headers = _value_path(kind, group, WRITE_GROUPS, object_id, field)
         return self._run(_put(path, headers, metadata_value(value, field, field_type)))
@@ -226,7 +226,7 @@ class Metadata(Resource):
         form.
 
         Example:
-            >>> rows = [{"visitorId": "visitor-1", "plan": "gold"}]
+            >>> rows = [{"visitorId": "qa-bot-1", "plan": "gold"}]
             >>> client.metadata.set_values("visitor", "custom", rows)["failed"]
             0
         """
@@ -266,7 +266,7 @@ class Metadata(Resource):
         """Delete an agent or custom field (202 when it was already deleted).
 
         Example:
-            >>> client.metadata.delete_field("visitor", "custom", "tier")
+            >>> client.metadata.delete_field("visitor", "custom", "department")
         """
         return self._run(Call("DELETE", f"{PATH}/schema/{_field_path(kind, group, field)}"))
 
@@ -295,7 +295,7 @@ class Metadata(Resource):
         Needs the subscription setting "Enable guide exclude list per visitor and account".
 
         Example:
-            >>> client.metadata.opt_out_of_guides("visitor", "visitor-1")
+            >>> client.metadata.opt_out_of_guides("visitor", "qa-bot-1")
         """
         return self._run(self._pendo_flag(kind, object_id, "blacklistguides", opt_out))
 
@@ -306,7 +306,7 @@ class Metadata(Resource):
         from then on.
 
         Example:
-            >>> client.metadata.do_not_process("visitor", "visitor-9")
+            >>> client.metadata.do_not_process("visitor", "qa-bot-2")
         """
         return self._run(self._pendo_flag(kind, object_id, "donotprocess", flag))
 

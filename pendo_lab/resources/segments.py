@@ -14,7 +14,7 @@ Example:
     >>> from pendo_lab import Pendo
     >>> client = Pendo.sandbox()
     >>> beta = client.segments.create("Beta testers", ["visitor-1", "visitor-2"])
-    >>> client.segments.wait(beta["id"], progress=False)["command"]
+    >>> client.segments.wait(beta["id"], interval=0.5, progress=False)["command"]
     'Finish'
 """
 
@@ -147,6 +147,7 @@ class Segments(Resource):
         """One segment as a dict (404 raises :class:`~pendo_lab.NotFoundError`).
 
         Example:
+            >>> beta = client.segments.list(created_by_api=True).row(0, named=True)
             >>> client.segments.get(beta["id"])["name"]
             'Beta testers'
         """
@@ -168,6 +169,7 @@ class Segments(Resource):
         """Rename a segment and/or replace its visitor list (API-made segments only).
 
         Example:
+            >>> beta = client.segments.list(created_by_api=True).row(0, named=True)
             >>> client.segments.update(beta["id"], name="Beta 2")["name"]
             'Beta 2'
         """
@@ -194,8 +196,9 @@ class Segments(Resource):
         Pendo keeps it for 4 hours after processing completes.
 
         Example:
-            >>> client.segments.status(beta["id"])["command"] in {"Pending", "Progress", "Finish"}
-            True
+            >>> pilot = client.segments.create("Pilot", ["visitor-1"])
+            >>> client.segments.status(pilot["id"])["command"]
+            'Pending'
         """
         return self._run(_status(self._path(segment_id)))
 
@@ -208,7 +211,8 @@ class Segments(Resource):
         :class:`TimeoutError`) after ``timeout`` seconds.
 
         Example:
-            >>> client.segments.wait(beta["id"], progress=False)["command"]
+            >>> pilot = client.segments.create("Pilot", ["visitor-1"])
+            >>> client.segments.wait(pilot["id"], interval=0.5, progress=False)["command"]
             'Finish'
         """
         return self._run(_poll(_status(self._path(segment_id)), f"segment {segment_id}", timeout,
@@ -218,6 +222,7 @@ class Segments(Resource):
         """Add one visitor to an API-made segment (b64 form for awkward ids).
 
         Example:
+            >>> beta = client.segments.list(created_by_api=True).row(0, named=True)
             >>> client.segments.add_visitor(beta["id"], "visitor-3")
         """
         return self._run(self._busy_retried(self._visitor_call("PUT", segment_id, visitor_id)))
@@ -226,6 +231,7 @@ class Segments(Resource):
         """Remove one visitor from an API-made segment.
 
         Example:
+            >>> beta = client.segments.list(created_by_api=True).row(0, named=True)
             >>> client.segments.remove_visitor(beta["id"], "visitor-3")
         """
         return self._run(self._busy_retried(self._visitor_call("DELETE", segment_id, visitor_id)))
@@ -243,6 +249,7 @@ class Segments(Resource):
         "value": [...]}, ...]`` (INFERRED: the reference names the operations but shows no body).
 
         Example:
+            >>> beta = client.segments.list(created_by_api=True).row(0, named=True)
             >>> client.segments.patch_visitors(beta["id"], add=["visitor-4"])["added"]
             1
         """
@@ -266,6 +273,7 @@ class Segments(Resource):
         """Start exporting a segment's visitors; the answer holds the job id.
 
         Example:
+            >>> beta = client.segments.list(created_by_api=True).row(0, named=True)
             >>> "jobId" in client.segments.start_export(beta["id"])
             True
         """
@@ -275,7 +283,10 @@ class Segments(Resource):
         """The status of a segment export job.
 
         Example:
+            >>> beta = client.segments.list(created_by_api=True).row(0, named=True)
             >>> job = client.segments.start_export(beta["id"])["jobId"]
+            >>> client.segments.export_status(beta["id"], job)["command"]
+            'Pending'
             >>> isinstance(client.segments.export_status(beta["id"], job), dict)
             True
         """
@@ -286,10 +297,12 @@ class Segments(Resource):
         """A finished export's visitors as a frame (Pendo offers only ``csv``).
 
         Example:
+            >>> beta = client.segments.list(created_by_api=True).row(0, named=True)
             >>> job = client.segments.start_export(beta["id"])["jobId"]
-            >>> _ = client.segments.wait_export(beta["id"], job, progress=False)
-            >>> client.segments.export_results(beta["id"], job).height
-            2
+            >>> _ = client.segments.wait_export(beta["id"], job, interval=0.5, progress=False)
+            >>> visitors = client.segments.export_results(beta["id"], job)
+            >>> visitors.columns, visitors.height > 0
+            (['visitorId'], True)
         """
         if content_type != "csv":
             raise ValidationError(f"content_type={content_type!r} is not offered: Pendo exports "
@@ -301,9 +314,11 @@ class Segments(Resource):
         """Poll :meth:`export_status` until the job finishes, as :meth:`wait` does.
 
         Example:
+            >>> beta = client.segments.list(created_by_api=True).row(0, named=True)
             >>> job = client.segments.start_export(beta["id"])["jobId"]
-            >>> isinstance(client.segments.wait_export(beta["id"], job, progress=False), dict)
-            True
+            >>> status = client.segments.wait_export(beta["id"], job, interval=0.5, progress=False)
+            >>> status["command"]
+            'Finish'
         """
         return self._run(self._export_poll(segment_id, job_id, timeout, interval, progress))
 
@@ -314,8 +329,9 @@ class Segments(Resource):
         The job id is read from the start answer's ``jobId`` (or ``id``) field (INFERRED).
 
         Example:
-            >>> client.segments.export_visitors(beta["id"], progress=False).height
-            2
+            >>> beta = client.segments.list(created_by_api=True).row(0, named=True)
+            >>> client.segments.export_visitors(beta["id"], interval=0.5, progress=False).columns
+            ['visitorId']
         """
         start = self._start_export_call(segment_id)
         parse = self._csv_frame(frame)

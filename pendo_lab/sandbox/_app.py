@@ -110,6 +110,7 @@ class Faults:
 
 Handler = Callable[[SandboxRequest, Any], Any]
 _ROUTES: list[tuple[str, re.Pattern, Handler, bool]] = []
+_BEFORE_EACH: list[Callable[[Any], None]] = []
 _WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -132,6 +133,14 @@ def route(method: str, pattern: str, *, writes: bool | None = None) -> Callable[
         return handler
 
     return register
+
+
+def before_each(function: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Register ``function(state)`` to run before every request (e.g. to advance jobs), so that
+    every endpoint, the aggregation included, sees background work that has completed.
+    """
+    _BEFORE_EACH.append(function)
+    return function
 
 
 class App:
@@ -191,6 +200,8 @@ class App:
             raise SandboxHTTPError(403, "this integration key is read-only: writes are refused")
         request.params = params
         with self.lock:
+            for function in _BEFORE_EACH:
+                function(self.state)
             result = handler(request, self.state)
         return result if isinstance(result, Reply) else Reply(result)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
+from numbers import Integral, Real
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -51,9 +52,11 @@ class SandboxConfig:
     * ``now``: the clock (a timezone-aware datetime); None means the real time, truncated to
       the minute, taken when the tables are built (see :meth:`with_clock`).
     * ``timezone``: the subscription timezone (day, week and month boundaries).
-    * ``n_visitors``, ``n_accounts``, ``anonymous_share``: population sizes. The default is
-      small (tens of thousands of events, built in well under a second); :meth:`large` has
-      more than a million.
+    * ``n_visitors``, ``n_accounts`` (each at least 1), ``anonymous_share`` (0 to 1): the
+      customer population, to which two internal QA visitors and one internal account are
+      added. The default is small (tens of thousands of events, built in well under a
+      second); :meth:`large` has more than a million. Any size builds tables of the same
+      columns and types, some of them possibly empty.
 
     Example:
         >>> SandboxConfig().n_visitors < SandboxConfig.large().n_visitors
@@ -73,15 +76,17 @@ class SandboxConfig:
     anonymous_share: float = 0.15
 
     def __post_init__(self) -> None:
-        minimums = {"days": 1, "n_visitors": 10, "n_accounts": 2}
-        for name, minimum in minimums.items():
+        for name, minimum in {"seed": 0, "days": 1, "n_visitors": 1, "n_accounts": 1}.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            if isinstance(value, bool) or not isinstance(value, Integral):
+                raise ValidationError(f"SandboxConfig.{name} must be an integer, got {value!r}")
+            if value < minimum:
                 raise ValidationError(
                     f"SandboxConfig.{name} must be at least {minimum}, got {value!r}")
-        if not 0 <= self.anonymous_share < 1:
+        share = self.anonymous_share
+        if isinstance(share, bool) or not isinstance(share, Real) or not 0 <= share <= 1:
             raise ValidationError(
-                f"SandboxConfig.anonymous_share must be in [0, 1), got {self.anonymous_share!r}")
+                f"SandboxConfig.anonymous_share must be a number from 0 to 1, got {share!r}")
         aware = isinstance(self.now, datetime) and self.now.utcoffset() is not None
         if self.now is not None and not aware:
             raise ValidationError(
@@ -89,7 +94,7 @@ class SandboxConfig:
                 "e.g. datetime(2025, 3, 1, tzinfo=timezone.utc)")
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
             raise ValidationError(f"SandboxConfig.timezone {self.timezone!r} is not an IANA "
                                   "timezone name such as 'America/New_York'") from None
 

@@ -29,9 +29,35 @@ from ._synth_catalog import (
 from ._synth_events import SERVERS, Conversion, Sessions
 from ._synth_objects import guide_ids, poll_response_id
 from ._synth_people import ALL_USER_AGENTS, PLACES, People, account_lists
-from ._synth_util import DAY_MS, masked, random_ids, stage_rng, strings
+from ._synth_util import DAY_MS, masked, random_ids, stack, stage_rng, strings
 
 __all__ = ["choose_exposures", "conversions", "guide_tables"]
+
+# Intermediate frames, with declared types: Polars types the columns of a frame with no rows as
+# Null, so a tiny or brief config would otherwise break the build or change the tables' types.
+#: Who saw which guide (``guide`` indexes GUIDES, ``visitor`` and ``session`` are indices).
+_EXPOSURES = {"guide": pl.Int64, "visitor": pl.Int64, "session": pl.Int64, "shownAt": pl.Int64,
+              "timedOut": pl.Boolean, "converted": pl.Boolean}
+#: One guide event of an exposure (``exposure`` is a row of the exposures).
+_STEPS = {"exposure": pl.Int64, "type": pl.String, "step": pl.Int64, "browserTime": pl.Int64,
+          "button": pl.String, "action": pl.String}
+#: A poll answer: in the app (``exposure`` set) or from an email (``visitor`` and ``guide`` set).
+_ANSWERS = {"exposure": pl.Int64, "visitor": pl.Int64, "guide": pl.Int64,
+            "browserTime": pl.Int64, "channel": pl.String}
+#: A poll answer with its exposure's session (null for answers from emails).
+_SHOWN_ANSWERS = {**_ANSWERS, "session": pl.Int64}
+#: One poll response before it gains its visitor context.
+_RESPONSES = {**_SHOWN_ANSWERS, "guideId": pl.String, "guideStepId": pl.String,
+              "pollId": pl.String, "pollResponse": pl.String}
+#: An email sent (``visitor`` is an index; ``targetType`` is guide or campaign).
+_SENT = {"visitor": pl.Int64, "sentAt": pl.Int64, "targetType": pl.String, "targetId": pl.String}
+_VISITOR_CONTEXT = {
+    "visitorId": pl.String, "accountId": pl.String, "accountIds": pl.List(pl.String),
+    "appId": pl.Int64, "remoteIp": pl.String, "serverName": pl.String, "url": pl.String,
+    "userAgent": pl.String, "country": pl.String, "region": pl.String,
+    "latitude": pl.Float64, "longitude": pl.Float64, "language": pl.String,
+}
+
 
 def choose_exposures(people: People, sessions: Sessions, grid, seed: int) -> pl.DataFrame:
     """Who saw which guide: columns guide (catalogue index), visitor, session, shownAt,
@@ -57,8 +83,8 @@ def choose_exposures(people: People, sessions: Sessions, grid, seed: int) -> pl.
             "shownAt": sessions.start_ms[chosen] + rng.integers(2_000, 20_000, len(chosen)),
             "timedOut": timed_out,
             "converted": (rng.random(len(chosen)) < 0.55) & ~timed_out & bool(guide.conversion),
-        }, schema_overrides={"guide": pl.Int64, "visitor": pl.Int64, "session": pl.Int64}))
-    return pl.concat(parts)
+        }, schema=_EXPOSURES))
+    return stack(parts, _EXPOSURES)
 
 
 def conversions(exposures: pl.DataFrame, n_visitors: int) -> list[Conversion]:
@@ -89,9 +115,8 @@ def guide_tables(people: People, sessions: Sessions, landing: pl.Series, exposur
     steps, answers = _walk_guides(rng, exposures)
     guide_events = _guide_events(rng, steps, exposures, context)
     emails, email_answers = _emails(rng, people, sessions, exposures, grid)
-    polls = _poll_events(rng, pl.concat([answers, email_answers], how="diagonal"), exposures,
-                         people, context,
-                         activity, grid)
+    polls = _poll_events(rng, stack([answers, email_answers], _ANSWERS), exposures, people,
+                         context, activity, grid)
     resets = pl.DataFrame(schema={"visitorId": pl.String, "guideId": pl.String,
                                   "resetAt": pl.Int64})
     return {"guide_events": guide_events, "poll_events": polls, "email_events": emails,
@@ -121,8 +146,7 @@ def _walk_guides(rng, exposures: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
     def add(mask, kind, step, time, button=None, action=None):
         rows.append(pl.DataFrame({"exposure": index[mask], "type": kind, "step": step,
                                   "browserTime": time[mask], "button": button, "action": action},
-                                 schema_overrides={"button": pl.String, "action": pl.String,
-                                                   "step": pl.Int64, "exposure": pl.Int64}))
+                                 schema=_STEPS))
 
     add(timed_out, "guideTimeout", 0, shown)
     for g, guide in enumerate(GUIDES):
@@ -140,12 +164,12 @@ def _walk_guides(rng, exposures: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
             add(alive & ~go_on, "guideDismissed", step, time + dwell + 1)
             if last and guide.polls:
                 answered = alive & go_on
-                answers.append(pl.DataFrame({"exposure": index[answered], "visitor": None,
-                                             "browserTime": (time + dwell)[answered],
-                                             "channel": "Web App"},
-                                            schema_overrides={"visitor": pl.Int64}))
+                answers.append(pl.DataFrame({
+                    "exposure": index[answered], "visitor": None, "guide": g,
+                    "browserTime": (time + dwell)[answered], "channel": "Web App"},
+                    schema=_ANSWERS))
             alive, time = alive & go_on, time + dwell + 300
-    return pl.concat(rows), pl.concat(answers)
+    return stack(rows, _STEPS), stack(answers, _ANSWERS)
 
 
 def _guide_events(rng, steps: pl.DataFrame, exposures: pl.DataFrame,
@@ -202,7 +226,7 @@ def _emails(rng, people: People, sessions: Sessions, exposures: pl.DataFrame,
         "targetType": ["guide"] * len(nps_to) + ["campaign"] * len(welcome_to),
         "targetId": [object_id("guide", "NPS survey")] * len(nps_to)
                     + [object_id("campaign", "Welcome series")] * len(welcome_to),
-    }, schema_overrides={"visitor": pl.Int64})
+    }, schema=_SENT)
     n = sent.height
     delivered = rng.random(n) < 0.97
     opened = delivered & (rng.random(n) < 0.5)
@@ -213,9 +237,9 @@ def _emails(rng, people: People, sessions: Sessions, exposures: pl.DataFrame,
     stages = [("sent", np.ones(n, dtype=bool), sent_at), ("delivered", delivered, sent_at + 5_000),
               ("bounced", ~delivered, sent_at + 5_000), ("opened", opened, opened_at),
               ("clicked", clicked, clicked_at)]
-    events = pl.concat([sent.filter(pl.Series(mask)).with_columns(
+    events = stack([sent.filter(pl.Series(mask)).with_columns(
         type=pl.lit(f"email:pendo:{name}"), browserTime=pl.Series(at[mask]))
-        for name, mask, at in stages])
+        for name, mask, at in stages], {**_SENT, "type": pl.String, "browserTime": pl.Int64})
     events = events.filter(pl.col("browserTime") < grid.now_ms).sort("browserTime", "visitor")
     who = _visitor_context(people, events["visitor"].to_numpy())
     email_events = events.select(
@@ -224,11 +248,11 @@ def _emails(rng, people: People, sessions: Sessions, exposures: pl.DataFrame,
         eventId=random_ids(rng, events.height, 20), targetId="targetId", targetType="targetType",
         type="type", visitorId=who["visitorId"])
     nps_clicks = clicked & (sent["targetType"] == "guide").to_numpy() & (rng.random(n) < 0.8)
-    answers = pl.DataFrame({"exposure": None, "visitor": sent["visitor"].filter(
-        pl.Series(nps_clicks)), "browserTime": clicked_at[nps_clicks] + 20_000,
-        "channel": "Email"}, schema_overrides={"exposure": pl.Int64, "visitor": pl.Int64})
-    return email_events, answers.filter(pl.col("browserTime") < grid.now_ms).with_columns(
-        guide=pl.lit(nps, pl.Int64))
+    answers = pl.DataFrame({"exposure": None,
+                            "visitor": sent["visitor"].filter(pl.Series(nps_clicks)),
+                            "guide": nps, "browserTime": clicked_at[nps_clicks] + 20_000,
+                            "channel": "Email"}, schema=_ANSWERS)
+    return email_events, answers.filter(pl.col("browserTime") < grid.now_ms)
 
 
 def _poll_events(rng, answers: pl.DataFrame, exposures: pl.DataFrame, people: People,
@@ -236,12 +260,11 @@ def _poll_events(rng, answers: pl.DataFrame, exposures: pl.DataFrame, people: Pe
     """One row per poll answered: NPS scores (with follow-ups), pick-list and yes/no choices."""
     shown = exposures.with_row_index("exposure").select(
         pl.col("exposure").cast(pl.Int64), "guide", "session", "visitor")
-    answers = pl.concat([
+    answers = stack([
         answers.filter(pl.col("exposure").is_not_null())
         .select("exposure", "browserTime", "channel").join(shown, on="exposure"),
-        answers.filter(pl.col("exposure").is_null()).with_columns(
-            session=pl.lit(None, pl.Int64)).select(shown.columns + ["browserTime", "channel"]),
-    ], how="diagonal").sort("browserTime", "visitor")
+        answers.filter(pl.col("exposure").is_null()),
+    ], _SHOWN_ANSWERS).sort("browserTime", "visitor")
     visitor = answers["visitor"].to_numpy()
     log_activity = np.log1p(activity)
     z = (log_activity[visitor] - log_activity.mean()) / max(log_activity.std(), 1e-9)
@@ -274,7 +297,7 @@ def _poll_events(rng, answers: pl.DataFrame, exposures: pl.DataFrame, people: Pe
                 pollId=pl.lit(poll_ids[1]), pollResponse=pl.Series(text, dtype=pl.String),
                 browserTime=pl.col("browserTime") + pl.Series(rng.integers(1, 80, base.height)),
             ).filter(pl.Series(follows)))
-    frame = pl.concat(rows).filter(pl.col("browserTime") < grid.now_ms)
+    frame = stack(rows, _RESPONSES).filter(pl.col("browserTime") < grid.now_ms)
     with_session = frame.join(context, on="session", how="left")
     visitor_context = _visitor_context(people, with_session["visitor"].to_numpy())
     filled = with_session.with_columns(
@@ -305,4 +328,4 @@ def _visitor_context(people: People, visitor: np.ndarray,
         **{name: pl.Series([p[i + 3] for p in PLACES]).gather(place)
            for i, name in enumerate(("latitude", "longitude"))},
         "language": strings(LANGUAGES, people.language[visitor]),
-    })
+    }, schema=_VISITOR_CONTEXT)

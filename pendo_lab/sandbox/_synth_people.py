@@ -52,6 +52,7 @@ from ._synth_util import (
     object_fields,
     pick,
     random_ids,
+    stack,
     stage_rng,
 )
 
@@ -67,6 +68,22 @@ INTERNAL_OFFICE = "203.0.113"
 WEEKDAY_ACTIVITY = np.array([1.0, 1.05, 1.05, 1.0, 0.9, 0.25, 0.2])
 PLANS = ("Starter", "Growth", "Enterprise")
 ALL_USER_AGENTS = USER_AGENTS + APP_USER_AGENTS
+# Tables that may have no rows (no identified visitor, no idea), typed up front.
+_FEEDBACK = {
+    "id": pl.String, "type": pl.String, "title": pl.String, "description": pl.String,
+    "statusId": pl.String, "effort": pl.Int64, "impact": pl.Int64, "importance": pl.Int64,
+    "accountId": pl.String, "visitorId": pl.String, "createdById": pl.String,
+    "createdByType": pl.String, "onBehalfOfId": pl.String, "onBehalfOfType": pl.String,
+    "ownedByUserId": pl.String, "createdAt": pl.Int64, "lastUpdatedAt": pl.Int64,
+    "appIds": pl.List(pl.Int64), "productAreas": pl.List(pl.String),
+    "labels": pl.List(pl.Struct({"name": pl.String, "category": pl.String})),
+}
+_VOTES = {
+    "id": pl.String, "vocItemId": pl.String, "accountId": pl.String, "createdById": pl.String,
+    "createdByType": pl.String, "onBehalfOfId": pl.String, "onBehalfOfType": pl.String,
+    "createdAt": pl.Int64, "strength": pl.Int64, "revoked": pl.Boolean,
+}
+_SEGMENT_MEMBERS = {"segmentId": pl.String, "visitorId": pl.String, "accountId": pl.String}
 
 
 @dataclass(frozen=True)
@@ -132,7 +149,7 @@ def make_people(config, grid) -> People:
     anonymous = (rng.random(n) < config.anonymous_share) & ~qa
     primary = np.where(anonymous, -1, pick(rng, weight[:-1], n))
     primary[qa] = n_accounts
-    has_second = ~anonymous & ~qa & (rng.random(n) < 0.08)
+    has_second = ~anonymous & ~qa & (rng.random(n) < 0.08) & (n_accounts > 1)
     secondary = np.where(has_second, (primary + 1 + rng.integers(0, max(n_accounts - 1, 1), n))
                          % n_accounts, -1)
     platform = np.where(anonymous | qa, 0, pick(rng, [0.78, 0.08, 0.14], n))
@@ -375,17 +392,17 @@ def segment_tables(people: People, now_ms: int) -> dict[str, pl.DataFrame]:
         column = "visitorId" if member_type == "visitor" else "accountId"
         members.append(pl.DataFrame({column: ids.cast(pl.String)})
                        .select(pl.lit(sid).alias("segmentId"), column))
-    member_frame = pl.concat(members, how="diagonal_relaxed").select(
-        "segmentId", "visitorId", "accountId")
-    return {"segments": pl.DataFrame(segments), "segment_members": member_frame}
+    return {"segments": pl.DataFrame(segments),
+            "segment_members": stack(members, _SEGMENT_MEMBERS)}
 
 
 def feedback_tables(people: People, grid, seed: int) -> dict[str, pl.DataFrame]:
-    """``feedback`` (the vocItems source: feedback and ideas) and ``votes`` on ideas."""
+    """``feedback`` (the vocItems source: feedback and ideas) and ``votes`` on ideas, both by
+    identified customers (none when every customer is anonymous)."""
     rng = stage_rng(seed, "feedback")
     internal = len(people.account_weight) - 1
     identified = np.nonzero(~people.anonymous & (people.primary < internal))[0]
-    n_items = max(5, len(people.account_weight) // 2)
+    n_items = max(5, len(people.account_weight) // 2) if len(identified) else 0
     authors = rng.choice(identified, n_items)
     created = grid.start_ms + (rng.random(n_items) * (grid.now_ms - grid.start_ms)).astype(np.int64)
     is_idea = rng.random(n_items) < 0.7
@@ -412,9 +429,8 @@ def feedback_tables(people: People, grid, seed: int) -> dict[str, pl.DataFrame]:
         "lastUpdatedAt": created + rng.integers(0, 10, n_items) * DAY_MS,
         "appIds": [[DEFAULT_APP_ID]] * n_items,
         "productAreas": [[areas[i]] for i in rng.integers(0, len(areas), n_items)],
-        "labels": pl.Series([[] for _ in range(n_items)],
-                            dtype=pl.List(pl.Struct({"name": pl.String, "category": pl.String}))),
-    }).with_columns(pl.min_horizontal("lastUpdatedAt", pl.lit(grid.now_ms - 1)))
+        "labels": [[]] * n_items,
+    }, schema=_FEEDBACK).with_columns(pl.min_horizontal("lastUpdatedAt", pl.lit(grid.now_ms - 1)))
 
     ideas = np.nonzero(is_idea)[0]
     n_votes = rng.poisson(4, len(ideas))
@@ -433,7 +449,7 @@ def feedback_tables(people: People, grid, seed: int) -> dict[str, pl.DataFrame]:
         "createdAt": vote_time,
         "strength": rng.integers(1, 4, len(voters)),
         "revoked": rng.random(len(voters)) < 0.05,
-    })
+    }, schema=_VOTES)
     return {"feedback": feedback, "votes": votes}
 
 

@@ -94,6 +94,26 @@ def masked(mask, values) -> pl.Series:
     return pl.select(pl.when(pl.Series(mask, dtype=pl.Boolean)).then(pl.Series(values))).to_series()
 
 
+def stack(frames, schema: dict) -> pl.DataFrame:
+    """``frames`` one under another, with exactly ``schema``'s columns and types: a column a frame
+    lacks is null there, and no frames at all give an empty frame of that schema.
+
+    Declaring the schema keeps the result's types independent of how many rows (or frames)
+    there are; Polars types an empty or all-null column as ``Null`` otherwise.
+
+    Example:
+        >>> schema = {"a": pl.Int64, "b": pl.String}
+        >>> stack([pl.DataFrame({"a": [1]}), pl.DataFrame({"b": ["x"]})], schema).rows()
+        [(1, None), (None, 'x')]
+        >>> stack([], schema).schema == pl.Schema(schema)
+        True
+    """
+    return pl.concat([pl.DataFrame(schema=schema), *(
+        frame.select(pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype)
+                     .alias(name) for name, dtype in schema.items())
+        for frame in frames)])
+
+
 def strings(values, index) -> pl.Series:
     """``values[i]`` for each index ``i`` (null where the index is null).
 

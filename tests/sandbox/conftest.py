@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
-from pendo_lab.sandbox import Sandbox
+from pendo_lab.sandbox import IN_PROCESS_URL, READ_WRITE_KEY, Sandbox
 
 NOW = "2026-11-02T15:30:00Z"
 
@@ -29,3 +30,16 @@ def box_client(request, box):
         return
     with box.serve() as url:
         yield make(base_url=url)
+
+
+@pytest.fixture(params=["inprocess", "server"])
+def raw(request, box):
+    """A bare httpx client on ``box`` with the read-write key, in process or over HTTP."""
+    headers = {"x-pendo-integration-key": READ_WRITE_KEY}
+    if request.param == "inprocess":
+        with httpx.Client(transport=box.transport(), base_url=IN_PROCESS_URL,
+                          headers=headers) as http:
+            yield http
+        return
+    with box.serve() as url, httpx.Client(base_url=url, headers=headers) as http:
+        yield http

@@ -28,19 +28,6 @@ DAY_MS = 86_400_000
 ALL_APPS = 'expandAppIds("*")'
 
 
-@pytest.fixture(params=["inprocess", "server"])
-def raw(request, box):
-    """A bare httpx client on ``box`` with the read-write key, in process or over HTTP."""
-    headers = {"x-pendo-integration-key": READ_WRITE_KEY}
-    if request.param == "inprocess":
-        with httpx.Client(transport=box.transport(), base_url=IN_PROCESS_URL,
-                          headers=headers) as http:
-            yield http
-        return
-    with box.serve() as url, httpx.Client(base_url=url, headers=headers) as http:
-        yield http
-
-
 def rows(run, client, pipeline) -> pl.DataFrame:
     return run(client.aggregate(pipeline))
 

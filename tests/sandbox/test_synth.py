@@ -77,7 +77,7 @@ def test_without_a_clock_the_real_time_is_used_truncated_to_the_minute():
 
 
 @pytest.mark.parametrize("bad", [
-    {"days": 0}, {"n_visitors": 3}, {"n_accounts": 1}, {"anonymous_share": 1.0},
+    {"days": 0}, {"n_visitors": 0}, {"n_accounts": 0}, {"anonymous_share": 1.5},
     {"timezone": "Mars/Olympus"}, {"now": datetime(2024, 3, 20)},
 ])
 def test_bad_configuration_is_refused_with_the_field_named(bad):
