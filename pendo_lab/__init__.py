@@ -50,7 +50,7 @@ _LAZY = {
     "Sandbox": "pendo_lab.sandbox",
 }
 
-__all__ = sorted([
+__all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -67,18 +67,19 @@ __all__ = sorted([
     "Pendo",
     "PendoError",
     "PermissionDeniedError",
+    "Pipeline",
     "PipelineError",
     "RateLimitError",
     "RequestFailedError",
     "RequestTimeoutError",
     "RetryPolicy",
+    "Sandbox",
     "ServerError",
     "TransportError",
     "UnprocessableEntityError",
     "ValidationError",
     "connect",
-    *_LAZY,
-])
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -38,11 +38,13 @@ import polars as pl
 from ._config import Hosts
 from ._exceptions import (
     APIConnectionError,
-    PendoError,
     APIStatusError,
     APITimeoutError,
     ConfigurationError,
+    InvalidResponseError,
+    PendoError,
     RateLimitError,
+    ValidationError,
     error_for_status,
 )
 

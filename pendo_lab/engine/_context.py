@@ -42,18 +42,22 @@ class SourceSpec:
 
     ``params`` is the source's parameter object as written (``None`` for ``"events": null``);
     expressions inside it, such as ``appId: "expandAppIds(\\"*\\")"``, are left for the resolver.
-    ``window`` is the resolved ``timeSeries`` (``None`` when there is none: all time).
+    ``window`` is the resolved ``timeSeries`` (``None`` when there is none).
     ``path`` is where the source stands in the request, for error messages.
+    ``all_time`` marks a stage reading a source over all history (itemSeen, growth): its
+    window is ``None`` on purpose, whereas a source stage without a ``timeSeries`` may be
+    refused for an event source, as Pendo refuses it.
 
     Example:
-        >>> SourceSpec("visitors", None, None, "pipeline[0]").name
-        'visitors'
+        >>> SourceSpec("visitors", None, None, "pipeline[0]").all_time
+        False
     """
 
     name: str
     params: dict | None
     window: TimeWindow | None
     path: str
+    all_time: bool = False
 
 
 Resolver = Callable[[SourceSpec], "pl.LazyFrame | pl.DataFrame"]

@@ -116,7 +116,7 @@ def item_seen(frame: pl.LazyFrame, argument: Any, stage: Stage) -> pl.LazyFrame:
         argument, stage, EVENT_SOURCES, '{"<out>": {"featureId": "<id>"}}'
     ):
         events = stage.ctx.source(
-            SourceSpec(EVENT_SOURCES[kind], {kind: item_id}, None, stage.path)
+            SourceSpec(EVENT_SOURCES[kind], {kind: item_id}, None, stage.path, all_time=True)
         )
         columns = events.collect_schema()
         time = next((name for name in ("lastTime", "hour", "day") if name in columns), None)

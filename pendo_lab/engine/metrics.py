@@ -24,6 +24,12 @@ Output: one row, or with ``groupBy: "account"`` one row per account active in th
 by ``accountId``), with columns ``pes``, ``adoption``, ``stickiness``, ``growth`` (the pes
 stage) or the component's column (growth adds ``new``, ``recovered``, ``dropped``,
 ``quickRatio``). These names and formulas are INFERRED (Pendo documents neither).
+:func:`stickiness_by_day` gives the daily ratios a stickiness stage averages.
+
+Stickiness counts, for every day, the units active in the period ending that day without
+expanding each active day into the days it covers: per block of 30 days, a unit's active days
+(in the block and the 30 days before it) become the bits of one 64-bit integer, and a unit is
+active in a period when its bits meet the period's (one group-by, then bit tests).
 
 Example:
     >>> import polars as pl
@@ -40,14 +46,14 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from ._context import SourceSpec, TimeWindow
+from ._context import EngineContext, SourceSpec, TimeWindow
 from .basic import ANONYMOUS_PREFIX, semi_join_members
 from .timeseries import local_midnight, resolve_time_series, shift_periods
 
@@ -79,8 +85,13 @@ CORE_EVENT_SOURCES = {
 PERIOD_DAYS = {"daily": 1, "weekly": 7, "monthly": 30}
 
 _ALL = "__all"
-_DATE = "__date"
 _DAY = "__target_day"
+_DAY_NUMBER = "__day_number"
+_BITS = "__active_days"
+#: Days per block of the stickiness computation: a block's days and the days before it, back
+#: to the start of the longest period (30 days), fit in the 64 bits of one integer.
+_BLOCK_DAYS = 30
+EPOCH_DATE = date(1970, 1, 1)
 _UNITS = {"visitors": "visitorId", "accounts": "accountId"}
 
 
@@ -120,12 +131,12 @@ class _Scope:
     def events(
         self, source: str = "events", window: TimeWindow | None = None, extra: dict | None = None
     ) -> pl.LazyFrame:
-        """Event rows of a source (filtered by window, account, identified and segment),
-        with their local dates."""
+        """Event rows of a source, filtered by window, account, identified and segment."""
         params = {**self.params, **(extra or {})} or None
         cache_key = (source, window, repr(params))
         if cache_key not in self._rows:
-            rows = self.stage.ctx.source(SourceSpec(source, params, window, self.stage.path))
+            spec = SourceSpec(source, params, window, self.stage.path, all_time=window is None)
+            rows = self.stage.ctx.source(spec)
             if window is not None:
                 rows = rows.filter(
                     pl.col("day").is_between(window.start_ms, window.end_ms, closed="left")
@@ -138,24 +149,17 @@ class _Scope:
                 rows = semi_join_members(
                     rows, self.stage.ctx.segment(self.segment_id, self.stage.path), self.stage
                 )
-            local = (
-                pl.from_epoch("day", "ms")
-                .dt.replace_time_zone("UTC")
-                .dt.convert_time_zone(self.timezone)
-            )
-            self._rows[cache_key] = rows.with_columns(
-                pl.lit(0, pl.Int64).alias(_ALL), local.dt.date().alias(_DATE)
-            )
+            self._rows[cache_key] = rows.with_columns(pl.lit(0, pl.Int64).alias(_ALL))
         return self._rows[cache_key]
 
     def units(self, config: dict, window: TimeWindow | None) -> tuple[str, pl.LazyFrame]:
-        """The unit column and the distinct (keys, unit, local date) activity in a window."""
+        """The unit column and the (keys, unit, day) activity rows in a window."""
         unit = _UNITS.get(config.get("userBase", "visitors"))
         if unit is None:
             raise self.stage.error(
                 f"userBase must be one of {', '.join(_UNITS)}", ".config.userBase"
             )
-        active = self.events(window=window).select(*self.by(unit), _DATE, "day").drop_nulls(unit)
+        active = self.events(window=window).select(*self.by(unit), "day").drop_nulls(unit)
         return unit, active
 
     def finish(self, result: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
@@ -174,6 +178,16 @@ class _Scope:
         return base.join(result, on=self.keys, how="left", maintain_order="left").select(
             *visible, *columns
         )
+
+
+def _with_day_numbers(rows: pl.LazyFrame, timezone: str) -> pl.LazyFrame:
+    """Rows with the local date of their ``day`` as a day number (days since 1970-01-01),
+    converted once per distinct day rather than once per row."""
+    local = pl.from_epoch("day", "ms").dt.replace_time_zone("UTC").dt.convert_time_zone(timezone)
+    numbers = rows.select(pl.col("day").unique()).with_columns(
+        local.dt.date().cast(pl.Int32).alias(_DAY_NUMBER)
+    )
+    return rows.join(numbers, on="day", how="left", maintain_order="left")
 
 
 def _parse_scope(argument: Any, stage: Stage) -> _Scope:
@@ -219,7 +233,10 @@ def _config(config: Any, allowed: set, stage: Stage, suffix: str) -> dict:
 # ---------------------------------------------------------------------------- stickiness
 
 
-def _stickiness(scope: _Scope, config: Any, suffix: str) -> pl.LazyFrame:
+def _stickiness_days(scope: _Scope, config: Any, suffix: str) -> pl.LazyFrame:
+    """Per key and day of the window: units active in the numerator and denominator periods
+    ending that day (``numerator``, ``denominator``), for days with a non-empty denominator
+    (and, with ``excludeWeekends``, not a Saturday or Sunday)."""
     config = _config(
         config, {"userBase", "numerator", "denominator", "excludeWeekends"}, scope.stage, suffix
     )
@@ -242,22 +259,24 @@ def _stickiness(scope: _Scope, config: Any, suffix: str) -> pl.LazyFrame:
         local_midnight(lookback, ZoneInfo(scope.timezone)), scope.window.end_ms, "dayRange"
     )
     unit, active = scope.units(config, reach)
-    active = active.select(*scope.by(unit), _DATE).unique()
-    on = [*scope.keys, _DAY]
-    ratios = (
-        _active_per_day(active, unit, denominator, calendar, on)
-        .join(
-            _active_per_day(active, unit, numerator, calendar, on),
-            on=on,
-            how="left",
-            suffix="_numerator",
-        )
-        .filter(pl.col(_DAY).is_between(first_day, last_day))
-    )
+    active = _with_day_numbers(active, scope.timezone).select(*scope.by(unit), _DAY_NUMBER)
+    first, last = _day_number(first_day), _day_number(last_day)
+    days = pl.concat(
+        _block_counts(active, scope.keys, unit, (numerator, denominator), calendar, block, last)
+        for block in range(first, last + 1, _BLOCK_DAYS)
+    ).select(*scope.keys, pl.col(_DAY_NUMBER).cast(pl.Date).alias(_DAY), "numerator", "denominator")
     if config.get("excludeWeekends"):
-        ratios = ratios.filter(pl.col(_DAY).dt.weekday() < 6)
-    ratio = pl.col("active_numerator").fill_null(0) / pl.col("active")
-    return ratios.group_by(scope.keys).agg((100 * ratio.mean()).alias("stickiness"))
+        days = days.filter(pl.col(_DAY).dt.weekday() < 6)
+    return days
+
+
+def _stickiness(scope: _Scope, config: Any, suffix: str) -> pl.LazyFrame:
+    ratio = pl.col("numerator") / pl.col("denominator")
+    return (
+        _stickiness_days(scope, config, suffix)
+        .group_by(scope.keys)
+        .agg((100 * ratio.mean()).alias("stickiness"))
+    )
 
 
 def _calendar_start(day: Any, period: str) -> Any:
@@ -267,27 +286,68 @@ def _calendar_start(day: Any, period: str) -> Any:
     )
 
 
-def _active_per_day(
-    active: pl.LazyFrame, unit: str, period: str, calendar: bool, on: list[str]
+def _day_number(day: Any) -> int:
+    """Days since 1970-01-01 (Polars' physical value of a date)."""
+    return (day - EPOCH_DATE).days
+
+
+def _block_counts(
+    active: pl.LazyFrame,
+    keys: list[str],
+    unit: str,
+    periods: tuple[str, str],
+    calendar: bool,
+    block_first: int,
+    last: int,
 ) -> pl.LazyFrame:
-    """Per key and day d: the number of units active in the period ending on d."""
-    if period == "daily":
-        reached = active.with_columns(pl.col(_DATE).alias(_DAY))
+    """For up to :data:`_BLOCK_DAYS` days from ``block_first`` (day numbers): per key and day,
+    the units active in the numerator and in the denominator period ending that day; days
+    with no unit active in the denominator period are left out.
+
+    Each unit's active days in the block and the :data:`_BLOCK_DAYS` days before it become
+    the bits of one 64-bit integer; the unit is active in a period when its bits meet the
+    period's. One group-by over the activity rows, then bit tests per unit: no day is ever
+    expanded into the days it covers, and nothing is sorted.
+    """
+    block_last = min(block_first + _BLOCK_DAYS - 1, last)
+    base = block_first - _BLOCK_DAYS
+    day = pl.col(_DAY_NUMBER)
+    bits = (
+        active.filter(day.is_between(base, block_last))
+        .group_by(*dict.fromkeys([*keys, unit]))
+        .agg(pl.lit(2, pl.UInt64).pow(day - base).bitwise_or().alias(_BITS))
+        .collect()
+        .lazy()
+    )
+    days = range(block_first, block_last + 1)
+    counts = [
+        bits.group_by(keys)
+        .agg(
+            ((pl.col(_BITS) & _period_bits(number, period, calendar, base)) != 0)
+            .sum()
+            .alias(str(number))
+            for number in days
+        )
+        .unpivot(index=keys, variable_name=_DAY_NUMBER, value_name=name)
+        for period, name in zip(periods, ("numerator", "denominator"))
+    ]
+    on = [*keys, _DAY_NUMBER]
+    return (
+        counts[1]
+        .filter(pl.col("denominator") > 0)
+        .join(counts[0], on=on, how="left")
+        .select(*keys, day.cast(pl.Int32), "numerator", "denominator")
+    )
+
+
+def _period_bits(number: int, period: str, calendar: bool, base: int) -> int:
+    """The bits (day ``base`` is bit 0) of the period ending on day number ``number``."""
+    day = EPOCH_DATE + timedelta(days=number)
+    if calendar and period != "daily":
+        start = _day_number(_calendar_start(day, period))
     else:
-        span = 31 if calendar and period == "monthly" else PERIOD_DAYS[period]
-        reach = pl.date_ranges(_DATE, pl.col(_DATE) + pl.duration(days=span - 1))
-        reached = active.with_columns(reach.alias(_DAY)).explode(_DAY)
-        if calendar:
-            reached = reached.filter(
-                _period_start(pl.col(_DAY), period) == _period_start(pl.col(_DATE), period)
-            )
-    return reached.group_by(on).agg(pl.col(unit).n_unique().alias("active"))
-
-
-def _period_start(day: pl.Expr, period: str) -> pl.Expr:
-    if period == "weekly":
-        return day - pl.duration(days=day.dt.weekday() % 7)
-    return day.dt.month_start()
+        start = number - PERIOD_DAYS[period] + 1
+    return (1 << (number - base + 1)) - (1 << (start - base))
 
 
 # ---------------------------------------------------------------------------- adoption
@@ -456,3 +516,36 @@ def _component(name: str):
 adoption = _component("adoption")
 growth = _component("growth")
 stickiness = _component("stickiness")
+
+
+def stickiness_by_day(argument: dict, ctx: EngineContext) -> pl.DataFrame:
+    """The daily ratios a stickiness stage averages, for a stage's ``argument``: ``day`` (the
+    local date), ``accountId`` with ``groupBy: "account"``, and ``stickiness`` = 100 ×
+    units active in the numerator period / units active in the denominator period ending that
+    day. Days with no active unit in the denominator period (and, with ``excludeWeekends``,
+    Saturdays and Sundays) have no row.
+
+    Example:
+        >>> from pendo_lab.engine import EngineContext
+        >>> events = pl.DataFrame({"visitorId": ["a", "a", "b"], "accountId": ["x", "x", "x"],
+        ...                        "day": [0, 86_400_000, 0]})
+        >>> ctx = EngineContext(resolve_source=lambda spec: events)
+        >>> argument = {"firstDay": 0, "lastDay": 86_400_000,
+        ...             "config": {"numerator": "daily", "denominator": "weekly"}}
+        >>> stickiness_by_day(argument, ctx)["stickiness"].to_list()
+        [100.0, 50.0]
+    """
+    from ._pipeline import Stage
+
+    scope = _parse_scope(argument, Stage(ctx.pinned(), "pipeline[0].stickiness"))
+    visible = ["accountId"] if scope.grouped else []
+    return (
+        _stickiness_days(scope, argument.get("config"), ".config")
+        .select(
+            *visible,
+            pl.col(_DAY).alias("day"),
+            (100 * pl.col("numerator") / pl.col("denominator")).alias("stickiness"),
+        )
+        .sort(*visible, "day")
+        .collect()
+    )

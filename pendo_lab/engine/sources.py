@@ -7,7 +7,7 @@ The engine does not know the data: ``{"source": {"pageEvents": {"pageId": "p1"},
 Example:
     >>> from pendo_lab.engine import EngineContext
     >>> source_spec({"visitors": None}, EngineContext(), "pipeline[0]")
-    SourceSpec(name='visitors', params=None, window=None, path='pipeline[0]')
+    SourceSpec(name='visitors', params=None, window=None, path='pipeline[0]', all_time=False)
 """
 
 from __future__ import annotations

@@ -38,8 +38,9 @@ class Sandbox:
     ``seed`` and ``now`` (a datetime, ISO text, or None for the real clock) fix the data;
     ``preset="large"`` builds at least a million raw events; other keyword arguments override
     :class:`SandboxConfig` fields (``days``, ``timezone``, sizes). ``faults`` injects latency
-    and errors; ``state_dir`` keeps state across restarts; ``job_seconds`` is how long an
-    uploaded segment stays Pending and then in Progress.
+    and errors; ``state_dir`` keeps state (tables, jobs, ids, the clock) across restarts: a
+    sandbox on a used directory carries on from it, whatever ``seed`` and ``now`` say;
+    ``job_seconds`` is how long an uploaded segment stays Pending and then in Progress.
 
     Example:
         >>> Sandbox(days=30).config.days
@@ -54,8 +55,9 @@ class Sandbox:
             raise ValueError(f"unknown preset {preset!r}: use 'small' or 'large'")
         if isinstance(now, str):
             now = datetime.fromisoformat(now.replace("Z", "+00:00"))
-        self.config = dataclasses.replace(base, seed=seed, now=now, **config).with_clock()
-        self.state = SandboxState(self.config, state_dir=state_dir, job_seconds=job_seconds)
+        config = dataclasses.replace(base, seed=seed, now=now, **config).with_clock()
+        self.state = SandboxState(config, state_dir=state_dir, job_seconds=job_seconds)
+        self.config = self.state.config
         self.app = App(self.state, faults)
 
     def __repr__(self) -> str:

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import pkgutil
 import random
 import re
@@ -31,6 +32,8 @@ READ_ONLY_KEY = "sandbox-read-only"
 TRACK_SECRET = "sandbox-track-secret"
 KEY_HEADER = "x-pendo-integration-key"
 B64_HEADER = "x-pendo-base64-encoded-params"
+
+logger = logging.getLogger("pendo_lab.sandbox")
 
 
 
@@ -166,12 +169,14 @@ class App:
         """Answer a request: (status, headers, body bytes); raises :class:`DroppedConnection`.
 
         The caller waits ``faults.latency`` first (with ``time.sleep`` or ``asyncio.sleep``).
+        A handler's unexpected exception is a 500 ``{"message"}`` (logged with its traceback
+        on the ``pendo_lab.sandbox`` logger), as a server would answer it.
         """
         with self.lock:
             fault = self.faults.pick(self._rng)
+        if fault == "drop":
+            raise DroppedConnection(request.path)
         try:
-            if fault == "drop":
-                raise DroppedConnection(request.path)
             if fault == 429:
                 raise SandboxHTTPError(429, "too many requests: slow down",
                                        {"retry-after": f"{self.faults.retry_after:g}"})
@@ -180,6 +185,9 @@ class App:
             reply = self._dispatch(request)
         except SandboxHTTPError as exc:
             reply = Reply({"message": exc.message}, exc.status, headers=exc.headers)
+        except Exception as exc:  # noqa: BLE001 - a bug in a handler must not kill the server
+            logger.exception("%s %s failed", request.method, request.path)
+            reply = Reply({"message": f"sandbox error: {type(exc).__name__}: {exc}"}, 500)
         return reply.status, {"content-type": reply.content_type, **reply.headers}, _encode(reply)
 
     def _dispatch(self, request: SandboxRequest) -> Reply:

@@ -24,6 +24,7 @@ from ._app import App, DroppedConnection, SandboxRequest, parse_query
 def _handler_class(app: App) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart
 
         def _handle(self):
             url = urlsplit(self.path)

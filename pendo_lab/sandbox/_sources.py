@@ -43,12 +43,17 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from .._exceptions import PipelineError
+from ..engine import TimeWindow
 from ._synth_catalog import DEFAULT_APP_ID
 from ._synth_rules import element_rule_regex, page_rule_regex
 from ._synth_util import ANONYMOUS_PREFIX, MINUTE_MS
 
-__all__ = ["PERIOD_COLUMNS", "SourceResolver", "period_starts"]
+__all__ = ["PERIOD_COLUMNS", "SPARSE_FIELDS", "SourceResolver", "period_starts"]
 
+#: Row fields whose nulls (at any depth) mean "absent": Pendo leaves such a field out of a row
+#: rather than sending null (its sample page events have no ``parameters``, its sample
+#: visitor has only the metadata groups that hold a value).
+SPARSE_FIELDS = ("metadata", "parameters", "properties")
 #: The row field holding the period start, by ``timeSeries.period``.
 PERIOD_COLUMNS = {"hourRange": "hour", "dayRange": "day", "weekRange": "week",
                   "monthRange": "month"}
@@ -133,7 +138,9 @@ class Request:
                                     self.path(name))
         self.window = spec.window if source.needs_window else None
         if source.needs_window and self.window is None:
-            raise PipelineError(f"{spec.name} needs a timeSeries", f"{spec.path}.source")
+            if not getattr(spec, "all_time", False):
+                raise PipelineError(f"{spec.name} needs a timeSeries", f"{spec.path}.source")
+            self.window = _whole_log(tables[source.tables[0]])
 
     def path(self, param: str | None = None) -> str:
         """The error path of the source, or of one of its parameters."""
@@ -270,6 +277,13 @@ def period_starts(start_ms: int, end_ms: int, period: str, timezone: str) -> lis
         else:
             day += timedelta(days=7 if period == "weekRange" else 1)
     return starts
+
+
+def _whole_log(events: pl.DataFrame) -> TimeWindow:
+    """A day-by-day window over every row of an event table (for all-time lookups)."""
+    times = events["browserTime"]
+    first = times.min() if times.len() else 0
+    return TimeWindow(first, (times.max() if times.len() else first) + 1, "dayRange")
 
 
 def _local_midnight(day, tz: ZoneInfo) -> int:

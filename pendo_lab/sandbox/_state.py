@@ -2,7 +2,8 @@
 
 Handlers change state only by replacing whole tables (``state.put(name, frame)``), so the
 source resolver's caches see the change, and the state directory, when there is one, gets the
-new table written atomically.
+new table written atomically. A state directory also keeps the jobs, the last id handed out
+and the clock the tables were built with, so a restarted sandbox carries on where it stopped.
 
 Example:
     >>> from pendo_lab.sandbox._synth import SandboxConfig
@@ -14,9 +15,10 @@ Example:
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 import os
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +31,24 @@ from ._synth import SandboxConfig, build_tables
 
 
 class SandboxState:
-    """Tables, jobs and clock of one sandbox; ``state_dir`` keeps them across restarts."""
+    """Tables, jobs, ids and clock of one sandbox; ``state_dir`` keeps them across restarts
+    (the clock saved there wins over ``config.now``: it is the end of the saved tables' log)."""
 
     def __init__(self, config: SandboxConfig, *, state_dir: str | Path | None = None,
                  job_seconds: float = 1.0):
-        self.config = config
         self.job_seconds = job_seconds
         self.state_dir = Path(state_dir) if state_dir else None
+        saved = self._read("state.json") or {}
+        if "now" in saved:
+            config = dataclasses.replace(config, now=datetime.fromisoformat(saved["now"]))
+        self.config = config
+        self._last_id = saved.get("lastId", 0)
         self.tables: dict[str, pl.DataFrame] = self._load() or build_tables(config)
-        self.jobs: dict[str, dict[str, Any]] = self._load_jobs()
-        self._ids = itertools.count(len(self.jobs) + 1)
+        self.jobs: dict[str, dict[str, Any]] = self._read("jobs.json") or {}
         self.resolver = SourceResolver(self.tables, config)
         if self.state_dir and not (self.state_dir / "tables").exists():
             self.save(*self.tables)
+            self._save_state()
 
     def now_ms(self) -> int:
         """The sandbox clock in epoch ms: the end of the synthetic log (``config.now``)."""
@@ -65,8 +72,10 @@ class SandboxState:
         return time.time() - since_ms / 1000
 
     def new_id(self, prefix: str) -> str:
-        """A fresh id for a job or object, e.g. ``seg-job-7``."""
-        return f"{prefix}-{next(self._ids)}"
+        """A fresh id for a job or object, e.g. ``seg-job-7`` (never reused, restarts included)."""
+        self._last_id += 1
+        self._save_state()
+        return f"{prefix}-{self._last_id}"
 
     def put(self, name: str, frame: pl.DataFrame) -> None:
         """Replace a table (and persist it when there is a state directory)."""
@@ -96,9 +105,14 @@ class SandboxState:
             return None
         return {path.stem: pl.read_parquet(path) for path in sorted(folder.glob("*.parquet"))}
 
-    def _load_jobs(self) -> dict[str, dict[str, Any]]:
-        path = self.state_dir / "jobs.json" if self.state_dir else None
-        return orjson.loads(path.read_bytes()) if path and path.exists() else {}
+    def _save_state(self) -> None:
+        if self.state_dir:
+            state = {"now": self.config.now.isoformat(), "lastId": self._last_id}
+            _atomic_write(self.state_dir / "state.json", orjson.dumps(state))
+
+    def _read(self, name: str) -> Any:
+        path = self.state_dir / name if self.state_dir else None
+        return orjson.loads(path.read_bytes()) if path and path.exists() else None
 
 
 def _atomic_write(path: Path, content: bytes) -> None:

@@ -107,7 +107,9 @@ def test_item_seen_gives_last_use_and_event_count_per_visitor(tables):
     assert [(r["visitorId"], r["seen"]) for r in got] == [
         ("v1", {"lastUsed": 86_400_000, "count": 5})
     ]
-    assert calls == [SourceSpec("featureEvents", {"featureId": "f1"}, None, "pipeline[1].itemSeen")]
+    all_time = SourceSpec("featureEvents", {"featureId": "f1"}, None, "pipeline[1].itemSeen",
+                          all_time=True)
+    assert calls == [all_time]
 
 
 def test_item_seen_prefers_last_time_and_leaves_unseen_visitors_null(tables):

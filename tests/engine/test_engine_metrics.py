@@ -183,7 +183,7 @@ GROWTH_EVENTS = activity(
 def test_growth_counts_new_recovered_dropped_and_scores_their_share(tables):
     (got,) = metric(tables, "growth", days(10, 11), events=GROWTH_EVENTS)
     assert got == {"growth": 50.0, "new": 1, "recovered": 1, "dropped": 2, "quickRatio": 1.0}
-    assert metric.calls[0].window is None  # new and recovered need all history
+    assert metric.calls[0].window is None and metric.calls[0].all_time  # all history
 
 
 def test_growth_quick_ratio_scale_and_per_account(tables):

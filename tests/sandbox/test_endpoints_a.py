@@ -13,13 +13,11 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import httpx
 import polars as pl
 import pytest
 
 import pendo_lab
-from pendo_lab.sandbox import READ_WRITE_KEY, TRACK_SECRET
-from pendo_lab.sandbox.__init__ import IN_PROCESS_URL
+from pendo_lab.sandbox import TRACK_SECRET
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*more than 7 days old:UserWarning")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-import httpx
 import orjson
 import polars as pl
 import pytest
@@ -18,8 +17,6 @@ import pytest
 import pendo_lab
 from pendo_lab.resources.guides import XLIFF_NS, xliff_document
 from pendo_lab.resources.segments import SegmentJobError
-from pendo_lab.sandbox import READ_WRITE_KEY
-from pendo_lab.sandbox.__init__ import IN_PROCESS_URL
 from pendo_lab.sandbox.handlers.guides import TARGET_LANGUAGES
 
 FILE = f"{{{XLIFF_NS}}}file"
