@@ -123,6 +123,23 @@ class _ClientBase:
         """
         return self.aggregation.run(request, **kwargs)
 
+    def aggregate_to_parquet(self, request: Any, path: Any, **kwargs: Any) -> Any:
+        """Stream a pull, window by window, into a resumable Parquet dataset at ``path``.
+
+        See :meth:`Aggregation.to_parquet`; returns a lazy frame over the dataset.
+
+        Example:
+            >>> import tempfile
+            >>> events = {"source": {"events": None, "timeSeries": {
+            ...     "period": "dayRange", "first": "now()", "count": -3}}}
+            >>> with tempfile.TemporaryDirectory() as folder:
+            ...     lazy = client.aggregate_to_parquet([events], folder, chunk="1d",
+            ...                                        progress=False)
+            ...     lazy.collect().height > 0
+            True
+        """
+        return self.aggregation.to_parquet(request, path, **kwargs)
+
 
 def _verify_plan():
     from ._exceptions import PermissionDeniedError

@@ -1,9 +1,13 @@
 """JSON response bytes -> DataFrames: Polars by default, pandas on request.
 
 Rows are never built as Python objects: the JSON array is split into its raw elements (msgspec
-records byte slices only), joined as NDJSON and read by Polars' columnar reader. Nested objects
-become struct columns, arrays list columns. Epoch-millisecond fields (``day``, ``browserTime``,
-``createdAt``, ``metadata.auto.firstvisit``, ...) become timezone-aware datetimes.
+records where each one is, with the cyclic GC paused while it makes a million small objects),
+then read as NDJSON by a columnar reader: PyArrow's, under a schema guessed from a sample and
+checked on every row, for large responses; Polars' otherwise. Nested objects become struct columns (or
+``parent.child`` columns with ``flatten=True``), arrays list columns. Epoch-millisecond fields
+(``day``, ``browserTime``, ``createdAt``, ``metadata.auto.firstvisit``, ...) become
+timezone-aware datetimes. ``benchmarks/frames_decode.py`` measures this path against
+``json.loads`` + ``pandas.json_normalize``.
 
 Example:
     >>> frame = json_to_frame(b'[{"id": "p1", "createdAt": 0}]', timezone="UTC")
@@ -13,7 +17,10 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import msgspec
@@ -65,13 +72,42 @@ _array_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 _results_decoder = msgspec.json.Decoder(_Rows)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a bulk decode (it would scan every new object).
+
+    Example:
+        >>> with gc_paused():
+        ...     gc.isenabled()
+        False
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def raw_rows(content: bytes, key: str | None = None) -> list[msgspec.Raw]:
-    """The raw JSON elements of a top-level array, or of the array under ``key``."""
-    return _results_decoder.decode(content).results if key else _array_decoder.decode(content)
+    """The raw JSON elements of a top-level array, or of the array under ``key``.
+
+    Example:
+        >>> [bytes(row) for row in raw_rows(b'{"results": [{"a": 1}, 2]}', key="results")]
+        [b'{"a": 1}', b'2']
+    """
+    with gc_paused():
+        return _results_decoder.decode(content).results if key else _array_decoder.decode(content)
 
 
 def rows_to_polars(rows: list[msgspec.Raw] | list[dict[str, Any]]) -> pl.DataFrame:
     """A Polars frame from raw JSON elements (fast path) or dicts.
+
+    A large response (:data:`CHECKED_PATH_ROWS` rows or more) is read by
+    :func:`read_checked` when PyArrow is installed; anything it cannot vouch for, and every
+    smaller response, is read by Polars with every row inspected for the schema; a field
+    holding different JSON types (a number here, a string there) falls back to dicts.
 
     Example:
         >>> dict(rows_to_polars([{"a": 1, "b": {"c": "x"}}]).schema)
@@ -80,14 +116,92 @@ def rows_to_polars(rows: list[msgspec.Raw] | list[dict[str, Any]]) -> pl.DataFra
     if not rows:
         return pl.DataFrame()
     if not isinstance(rows[0], msgspec.Raw):
-        rows = [msgspec.Raw(orjson.dumps(row)) for row in rows]
-    ndjson = b"\n".join(bytes(row) for row in rows)
+        rows = [orjson.dumps(row) for row in rows]
+    if len(rows) >= CHECKED_PATH_ROWS and (frame := read_checked(rows)) is not None:
+        return frame
+    ndjson = b"\n".join(rows)
     try:
-        return pl.read_ndjson(io.BytesIO(ndjson), infer_schema_length=None)
+        return pl.read_ndjson(ndjson, infer_schema_length=None)
     except pl.exceptions.PolarsError:
-        # Mixed JSON types in one field (a number here, a string there): fall back to dicts.
         return pl.from_dicts(orjson.loads(b"[" + ndjson.replace(b"\n", b",") + b"]"),
                              infer_schema_length=None, strict=False)
+
+
+#: Responses with at least this many rows try :func:`read_checked` first.
+CHECKED_PATH_ROWS = 20_000
+#: The rows a schema is guessed from: this many first ones, and about as many spread evenly.
+SAMPLE_HEAD = 1_000
+SAMPLE_SPREAD = 10_000
+
+
+def read_checked(rows: list[bytes] | list[msgspec.Raw]) -> pl.DataFrame | None:
+    """The fast path for large responses: the schema guessed from a sample of rows, then every
+    row parsed under it by PyArrow's streaming JSON reader, which refuses a field or a type
+    the sample did not show; None then (and without PyArrow), for the exact path to run.
+
+    Inspecting every row for its schema costs Polars about as much as parsing it, so a
+    sample halves the work; the check keeps the answer exact. Rows are fed to PyArrow a batch
+    at a time and converted a block at a time, so the response is never copied whole.
+
+    Example:
+        >>> rows = [b'{"id": %d, "tags": ["a"]}' % n for n in range(30_000)]
+        >>> read_checked(rows).shape
+        (30000, 2)
+        >>> rows[1001] = b'{"id": 1001, "rare": true}'   # a row the sample skips
+        >>> read_checked(rows) is None
+        True
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.json as pa_json
+    except ImportError:
+        return None
+    sample = rows[:SAMPLE_HEAD] + rows[SAMPLE_HEAD::max(1, len(rows) // SAMPLE_SPREAD)]
+    try:
+        guess = pl.read_ndjson(b"\n".join(sample), infer_schema_length=None).schema
+        schema = pa.schema([(name, _arrow_type(dtype, pa)) for name, dtype in guess.items()])
+        options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
+        reader = pa_json.open_json(io.BufferedReader(_NDJSONStream(rows), 1 << 20),
+                                   parse_options=options)
+        return pl.concat([pl.from_arrow(batch) for batch in reader], rechunk=False)
+    except (KeyError, pl.exceptions.PolarsError, pa.ArrowException):
+        return None
+
+
+def _arrow_type(dtype: pl.DataType, pa: Any) -> Any:
+    """The Arrow type PyArrow's JSON reader parses a column of this Polars dtype as
+    (KeyError for a dtype it has none for)."""
+    if isinstance(dtype, pl.Struct):
+        return pa.struct([(field.name, _arrow_type(field.dtype, pa)) for field in dtype.fields])
+    if isinstance(dtype, pl.List):
+        return pa.list_(_arrow_type(dtype.inner, pa))
+    return {pl.Int64: pa.int64(), pl.Float64: pa.float64(), pl.String: pa.string(),
+            pl.Boolean: pa.bool_(), pl.Null: pa.null()}[dtype]
+
+
+class _NDJSONStream(io.RawIOBase):
+    """Raw rows read as one newline-delimited stream, joined ``batch`` rows at a time."""
+
+    def __init__(self, rows: list[bytes] | list[msgspec.Raw], batch: int = 4096):
+        self._rows = rows
+        self._batch = batch
+        self._next = 0
+        self._chunk = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if not self._chunk:
+            if self._next >= len(self._rows):
+                return 0
+            rows = self._rows[self._next:self._next + self._batch]
+            self._chunk = memoryview(b"\n".join(rows) + b"\n")
+            self._next += self._batch
+        size = min(len(buffer), len(self._chunk))
+        buffer[:size] = self._chunk[:size]
+        self._chunk = self._chunk[size:]
+        return size
 
 
 def convert_times(frame: pl.DataFrame, timezone: str) -> pl.DataFrame:
@@ -116,17 +230,37 @@ def _convert(expr: pl.Expr, name: str, dtype: pl.DataType, timezone: str) -> pl.
     return None
 
 
+def flatten_structs(frame: pl.DataFrame) -> pl.DataFrame:
+    """Struct columns spread into ``parent.child`` columns, at every depth (lists are kept).
+
+    Example:
+        >>> flatten_structs(pl.DataFrame({"metadata": [{"auto": {"firstvisit": 1}}]})).columns
+        ['metadata.auto.firstvisit']
+    """
+    while structs := [name for name, dtype in frame.schema.items()
+                      if isinstance(dtype, pl.Struct) and dtype.fields]:
+        frame = frame.unnest(structs, separator=".")
+    return frame
+
+
 def finish(frame: pl.DataFrame, *, frame_kind: str = "polars", timezone: str = "UTC",
-           times: bool = True) -> Any:
-    """Convert time fields and hand back the requested kind of frame."""
+           times: bool = True, flatten: bool = False) -> Any:
+    """Convert time fields, flatten structs if asked, and hand back the requested kind of frame.
+
+    Example:
+        >>> finish(pl.DataFrame({"m": [{"lastvisit": 0}]}), flatten=True).schema
+        Schema([('m.lastvisit', Datetime(time_unit='us', time_zone='UTC'))])
+    """
     check_frame_kind(frame_kind)
     if times:
         frame = convert_times(frame, timezone)
+    if flatten:
+        frame = flatten_structs(frame)
     return frame.to_pandas() if frame_kind == "pandas" else frame
 
 
 def json_to_frame(content: bytes, *, key: str | None = None, frame: str = "polars",
-                  timezone: str = "UTC", times: bool = True) -> Any:
+                  timezone: str = "UTC", times: bool = True, flatten: bool = False) -> Any:
     """A DataFrame from a JSON array response (or from the array under ``key``).
 
     Example:
@@ -135,7 +269,7 @@ def json_to_frame(content: bytes, *, key: str | None = None, frame: str = "polar
     """
     check_frame_kind(frame)
     return finish(rows_to_polars(raw_rows(content, key)), frame_kind=frame, timezone=timezone,
-                  times=times)
+                  times=times, flatten=flatten)
 
 
 def csv_to_frame(content: bytes, *, frame: str = "polars") -> Any:
