@@ -82,11 +82,18 @@ __all__ = [
 ]
 
 
+# Subpackages reachable as attributes (``pendo_lab.recipes.nps``) without importing them first.
+_SUBPACKAGES = ("charts", "engine", "expr", "pipeline", "recipes", "resources", "sandbox",
+                "widgets")
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
+    if name in _SUBPACKAGES:
+        return import_module(f"pendo_lab.{name}")
     raise AttributeError(f"module 'pendo_lab' has no attribute {name!r}")
 
 

@@ -447,18 +447,18 @@ def _growth(scope: _Scope, config: Any, suffix: str) -> pl.LazyFrame:
         rows.filter(day < end)
         .group_by(scope.by(unit))
         .agg(
-            (day.min() >= start).alias("first_now"),
-            (day >= start).any().alias("now"),
+            day.min().alias("first"),
+            day.max().alias("last"),
             day.is_between(previous, start, closed="left").any().alias("before"),
-            (day < previous).any().alias("earlier"),
         )
     )
+    now, before = pl.col("last") >= start, pl.col("before")
     counts = (
         per_unit.group_by(scope.keys)
         .agg(
-            pl.col("first_now").sum().alias("new"),
-            (pl.col("now") & ~pl.col("before") & pl.col("earlier")).sum().alias("recovered"),
-            (pl.col("before") & ~pl.col("now")).sum().alias("dropped"),
+            (pl.col("first") >= start).sum().alias("new"),
+            (now & ~before & (pl.col("first") < previous)).sum().alias("recovered"),
+            (before & ~now).sum().alias("dropped"),
         )
         .with_columns(pl.col("new", "recovered", "dropped").cast(pl.Int64))
     )

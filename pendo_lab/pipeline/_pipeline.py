@@ -93,13 +93,14 @@ class Pipeline:
 
         ``app_id`` takes an id, a list of ids, or an app filter: ``"*"``, ``"web|mobile"``
         (-> ``expandAppIds("web|mobile")``). Times (``since``) take what
-        :func:`~pendo_lab.pipeline.TimeSeries` takes.
+        :func:`~pendo_lab.pipeline.TimeSeries` takes. A parameter given as None is left out
+        (Pendo's default applies).
 
         Example:
             >>> Pipeline.source("featureEvents", app_id="*").stages[0]
             {'source': {'featureEvents': {'appId': 'expandAppIds("*")'}}}
         """
-        converted = {camel_case(key): value for key, value in params.items()}
+        converted = {camel_case(key): value for key, value in params.items() if value is not None}
         converted = {key: _param(key, value) for key, value in converted.items()}
         return cls()._then("source", {name: converted or None})
 
