@@ -19,6 +19,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from benchmarks._timing import race
 from pendo_lab.engine import EngineContext, run
 from pendo_lab.expr import ExprContext, evaluate, parse
 
@@ -125,21 +126,6 @@ def row_by_row(frame: pl.DataFrame) -> list[dict]:
         for key, g in groups.items()
     ]
     return sorted(out, key=lambda r: -r["numEvents"])[:10]
-
-
-def race(contenders: dict, repeat: int) -> dict[str, tuple[float, object]]:
-    """Best time and result of each ``name: (function, argument)``, runs interleaved so that
-    load from other processes hits every contender alike."""
-    best = {
-        name: (float("inf"), function(argument))
-        for name, (function, argument) in contenders.items()
-    }
-    for _ in range(repeat):
-        for name, (function, argument) in contenders.items():
-            start = time.perf_counter()
-            result = function(argument)
-            best[name] = (min(best[name][0], time.perf_counter() - start), result)
-    return best
 
 
 def main() -> None:

@@ -18,13 +18,13 @@ numbers must agree to 1e-9. Run from the repository root:
 from __future__ import annotations
 
 import argparse
-import time
 
 import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
 
+from benchmarks._timing import race
 from pendo_lab import recipes
 
 DAY = 86_400_000
@@ -181,18 +181,6 @@ def duckdb_pes(connection) -> dict:
 
 
 # ------------------------------------------------------------------------------- the race
-
-
-def race(contenders: dict, repeat: int) -> dict[str, tuple[float, object]]:
-    """Best time and result of each ``name: (function, argument)``, runs interleaved so that
-    load from other processes hits every contender alike."""
-    best = {name: (float("inf"), None) for name in contenders}
-    for _ in range(repeat):
-        for name, (function, argument) in contenders.items():
-            start = time.perf_counter()
-            result = function(argument)
-            best[name] = (min(best[name][0], time.perf_counter() - start), result)
-    return best
 
 
 def agree(results: list) -> None:

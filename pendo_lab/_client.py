@@ -170,7 +170,11 @@ class Pendo(_ClientBase):
     _core_class = SyncCore
 
     def close(self) -> None:
-        """Close the HTTP connections."""
+        """Close the HTTP connections (``with Pendo(...) as client:`` closes them for you).
+
+        Example:
+            >>> client.close()
+        """
         self._core.close()
 
     def __enter__(self) -> Pendo:
@@ -195,7 +199,12 @@ class AsyncPendo(_ClientBase):
     _core_class = AsyncCore
 
     async def close(self) -> None:
-        """Close the HTTP connections."""
+        """Close the HTTP connections (``async with`` closes them for you).
+
+        Example:
+            >>> import asyncio
+            >>> asyncio.run(AsyncPendo.sandbox().close())
+        """
         await self._core.close()
 
     async def __aenter__(self) -> AsyncPendo:

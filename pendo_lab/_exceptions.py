@@ -69,15 +69,37 @@ __all__ = [
 
 
 class PendoError(Exception):
-    """Base class of every error pendo_lab raises."""
+    """Base class of every error pendo_lab raises.
+
+    Example:
+        >>> try:
+        ...     client.pages.get("no-such-page")
+        ... except PendoError as error:
+        ...     print(type(error).__name__)
+        NotFoundError
+    """
 
 
 class ConfigurationError(PendoError):
-    """The client cannot be set up as asked (no key, unknown region, insecure URL)."""
+    """The client cannot be set up as asked (no key, unknown region, insecure URL).
+
+    Example:
+        >>> Pendo("my-key", region="mars")
+        Traceback (most recent call last):
+        ...
+        pendo_lab._exceptions.ConfigurationError: unknown Pendo region 'mars': use one of us, eu, us1, jpn, au (or pass base_url= / set PENDO_BASE_URL)
+    """
 
 
 class ValidationError(PendoError, ValueError):
-    """Input rejected locally, before any request was sent."""
+    """Input rejected locally, before any request was sent.
+
+    Example:
+        >>> client.pages.get_many([])
+        Traceback (most recent call last):
+        ...
+        pendo_lab._exceptions.ValidationError: no page ids given: pass a non-empty list of ids
+    """
 
 
 class ExpressionError(ValidationError):
@@ -126,7 +148,21 @@ class PipelineError(ValidationError):
 
 
 class TransportError(PendoError):
-    """The request got no HTTP response."""
+    """The request got no HTTP response.
+
+    Example:
+        >>> import httpx
+        >>> from pendo_lab import RetryPolicy
+        >>> def unplugged(request):
+        ...     raise httpx.ConnectError("network is unreachable")
+        >>> offline = Pendo("my-key", transport=httpx.MockTransport(unplugged),
+        ...                 retry=RetryPolicy(max_attempts=1))
+        >>> try:
+        ...     offline.pages.list()
+        ... except TransportError as error:
+        ...     print(error)
+        GET /api/v1/page: ConnectError: network is unreachable
+    """
 
     def __init__(self, method: str, path: str, message: str):
         self.method = method
@@ -139,15 +175,49 @@ class TransportError(PendoError):
 
 
 class APIConnectionError(TransportError):
-    """The connection could not be made or broke before a response arrived."""
+    """The connection could not be made or broke before a response arrived.
+
+    Example:
+        >>> import httpx
+        >>> from pendo_lab import RetryPolicy
+        >>> def refuse(request):
+        ...     raise httpx.ConnectError("connection refused")
+        >>> once = RetryPolicy(max_attempts=1)
+        >>> Pendo("my-key", transport=httpx.MockTransport(refuse), retry=once).pages.list()
+        Traceback (most recent call last):
+        ...
+        pendo_lab._exceptions.APIConnectionError: GET /api/v1/page: ConnectError: connection refused
+    """
 
 
 class APITimeoutError(TransportError):
-    """No response arrived within the configured timeout."""
+    """No response arrived within the configured timeout.
+
+    Example:
+        >>> import httpx
+        >>> from pendo_lab import RetryPolicy
+        >>> def hang(request):
+        ...     raise httpx.ReadTimeout("timed out")
+        >>> once = RetryPolicy(max_attempts=1)
+        >>> Pendo("my-key", transport=httpx.MockTransport(hang), retry=once).pages.list()
+        Traceback (most recent call last):
+        ...
+        pendo_lab._exceptions.APITimeoutError: GET /api/v1/page: ReadTimeout: timed out
+    """
 
 
 class InvalidResponseError(PendoError):
-    """Pendo answered with success but a body that cannot be read (not JSON, wrong shape)."""
+    """Pendo answered with success but a body that cannot be read (not JSON, wrong shape).
+
+    Example:
+        >>> import httpx
+        >>> def login_page(request):
+        ...     return httpx.Response(200, content=b"<html>sign in</html>")
+        >>> Pendo("my-key", transport=httpx.MockTransport(login_page)).pages.list()
+        Traceback (most recent call last):
+        ...
+        pendo_lab._exceptions.InvalidResponseError: GET /api/v1/page -> 200: unreadable response: ...
+    """
 
     def __init__(self, method: str, path: str, status: int, message: str):
         self.method = method
@@ -192,7 +262,15 @@ class BatchError(PendoError):
 
 
 class APIStatusError(PendoError):
-    """Pendo answered with an error status; base of the per-status classes."""
+    """Pendo answered with an error status; base of the per-status classes.
+
+    Example:
+        >>> try:
+        ...     client.visitors.get("no-such-visitor")
+        ... except APIStatusError as error:
+        ...     print(error.method, error.path, error.status)
+        GET /api/v1/visitor/no-such-visitor 404
+    """
 
     reason = "Error"
 
@@ -209,61 +287,131 @@ class APIStatusError(PendoError):
 
 
 class BadRequestError(APIStatusError):
-    """400: the request was unacceptable, often a missing parameter."""
+    """400: the request was unacceptable, often a missing parameter.
+
+    Example:
+        >>> str(BadRequestError("GET", "/api/v1/guide/xliff", 400, "Guide ids must be provided"))
+        'GET /api/v1/guide/xliff -> 400 Bad Request: Guide ids must be provided'
+    """
 
     reason = "Bad Request"
 
 
 class AuthenticationError(APIStatusError):
-    """401: no valid integration key was provided."""
+    """401: no valid integration key was provided.
+
+    Example:
+        >>> from pendo_lab import Sandbox
+        >>> wrong = Pendo("wrong-key", base_url="https://sandbox.invalid",
+        ...               transport=Sandbox().transport())
+        >>> wrong.pages.list()
+        Traceback (most recent call last):
+        ...
+        pendo_lab._exceptions.AuthenticationError: GET /api/v1/page -> 401 Unauthorized: no valid integration key provided
+    """
 
     reason = "Unauthorized"
 
 
 class RequestFailedError(APIStatusError):
-    """402: the parameters were valid but the request failed."""
+    """402: the parameters were valid but the request failed.
+
+    Example:
+        >>> error_for_status(402) is RequestFailedError
+        True
+    """
 
     reason = "Request Failed"
 
 
 class PermissionDeniedError(APIStatusError):
-    """403: the key may not do this (read-only key, segment not made through the API, bad key)."""
+    """403: the key may not do this (read-only key, segment not made through the API, bad key).
+
+    Example:
+        >>> from pendo_lab import Sandbox
+        >>> Sandbox().client(read_only=True).guides.reset_all_staged()
+        Traceback (most recent call last):
+        ...
+        pendo_lab._exceptions.PermissionDeniedError: POST /api/v1/guide/staged/reset -> 403 Forbidden: this integration key is read-only: writes are refused
+    """
 
     reason = "Forbidden"
 
 
 class NotFoundError(APIStatusError):
-    """404: the requested resource does not exist."""
+    """404: the requested resource does not exist.
+
+    Example:
+        >>> client.pages.get("no-such-page")
+        Traceback (most recent call last):
+        ...
+        pendo_lab._exceptions.NotFoundError: GET /api/v1/page -> 404 Not Found: no page with id 'no-such-page'
+    """
 
     reason = "Not Found"
 
 
 class RequestTimeoutError(APIStatusError):
-    """408: the server timed out (e.g. an aggregation over its 5-minute limit)."""
+    """408: the server timed out (e.g. an aggregation over its 5-minute limit).
+
+    Example:
+        >>> error_for_status(408) is RequestTimeoutError
+        True
+    """
 
     reason = "Request Timeout"
 
 
 class ConflictError(APIStatusError):
-    """409: an operation on this resource is already in progress."""
+    """409: an operation on this resource is already in progress.
+
+    Example:
+        >>> first = client.segments.create("Pilot", ["visitor-1"])   # its upload job is running
+        >>> client.segments.create("Beta", ["visitor-2"])
+        Traceback (most recent call last):
+        ...
+        pendo_lab._exceptions.ConflictError: POST /api/v1/segment/upload -> 409 Conflict: Operation in progress: ...
+    """
 
     reason = "Conflict"
 
 
 class PayloadTooLargeError(APIStatusError):
-    """413: too many operations or ids in one call, or a result over Pendo's size limit."""
+    """413: too many operations or ids in one call, or a result over Pendo's size limit.
+
+    Example:
+        >>> error_for_status(413) is PayloadTooLargeError
+        True
+    """
 
     reason = "Payload Too Large"
 
 
 class UnprocessableEntityError(APIStatusError):
-    """422: the payload parsed but is semantically wrong."""
+    """422: the payload parsed but is semantically wrong.
+
+    Example:
+        >>> error_for_status(422) is UnprocessableEntityError
+        True
+    """
 
     reason = "Unprocessable Entity"
 
 
 class RateLimitError(APIStatusError):
-    """429: too many requests; ``retry_after`` holds the server's hint in seconds, if any."""
+    """429: too many requests; ``retry_after`` holds the server's hint in seconds, if any.
+
+    Example:
+        >>> from pendo_lab import RetryPolicy
+        >>> from pendo_lab.sandbox import Faults, Sandbox
+        >>> box = Sandbox(faults=Faults(rate_429=1.0, retry_after=2))
+        >>> busy = box.client(retry=RetryPolicy(max_attempts=1))
+        >>> try:
+        ...     busy.pages.list()
+        ... except RateLimitError as error:
+        ...     print(error.status, error.retry_after)
+        429 2.0
+    """
 
     reason = "Too Many Requests"
 
@@ -274,7 +422,17 @@ class RateLimitError(APIStatusError):
 
 
 class ServerError(APIStatusError):
-    """5xx: an error on Pendo's side; retried automatically before it is raised."""
+    """5xx: an error on Pendo's side; retried automatically before it is raised.
+
+    Example:
+        >>> from pendo_lab import RetryPolicy
+        >>> from pendo_lab.sandbox import Faults, Sandbox
+        >>> down = Sandbox(faults=Faults(rate_5xx=1.0))
+        >>> down.client(retry=RetryPolicy(max_attempts=1)).pages.list()
+        Traceback (most recent call last):
+        ...
+        pendo_lab._exceptions.ServerError: GET /api/v1/page -> 503 Server Error: service unavailable (injected fault)
+    """
 
     reason = "Server Error"
 

@@ -272,14 +272,28 @@ def json_to_frame(content: bytes, *, key: str | None = None, frame: str = "polar
                   times=times, flatten=flatten)
 
 
-def csv_to_frame(content: bytes, *, frame: str = "polars") -> Any:
-    """A DataFrame from CSV bytes (report and export results), types inferred.
+def is_id_column(name: str) -> bool:
+    """Whether a CSV column holds ids: ``id``, or a name ending in ``Id`` or ``_id``.
 
     Example:
-        >>> csv_to_frame(b"a,b\\n1,x\\n")["a"].to_list()
-        [1]
+        >>> [is_id_column(name) for name in ("visitorId", "account_id", "id", "idle")]
+        [True, True, True, False]
+    """
+    return name == "id" or name.endswith(("Id", "_id"))
+
+
+def csv_to_frame(content: bytes, *, frame: str = "polars") -> Any:
+    """A DataFrame from CSV bytes (report and export results), types inferred except in id
+    columns (:func:`is_id_column`), which stay text: Pendo ids are strings, ``"007"`` is not 7.
+
+    Example:
+        >>> csv_to_frame(b"visitorId,n\\n007,1\\n").row(0)
+        ('007', 1)
     """
     check_frame_kind(frame)
-    result = pl.read_csv(io.BytesIO(content), infer_schema_length=10_000) if content.strip() \
-        else pl.DataFrame()
+    result = pl.DataFrame()
+    if content.strip():
+        header = pl.read_csv(io.BytesIO(content), n_rows=0).columns
+        result = pl.read_csv(io.BytesIO(content), infer_schema_length=10_000, schema_overrides={
+            name: pl.String for name in header if is_id_column(name)})
     return result.to_pandas() if frame == "pandas" else result

@@ -2,9 +2,11 @@
 
 Resource methods never do I/O themselves. They describe a request as a :class:`Call`, or a
 sequence of requests as a *plan*: a generator that yields :class:`Call` (and :class:`Sleep`)
-steps and receives each parsed result back. :class:`SyncCore` and :class:`AsyncCore` run the
-same plans over an httpx transport, so every endpoint is written once and works both sync and
-async (the async core returns a coroutine).
+steps and receives each parsed result back; a :class:`~pendo_lab.PendoError` from a step is
+thrown into the plan instead. A plan may also yield :class:`Parallel` to run several plans at
+once. :class:`SyncCore` and :class:`AsyncCore` run the same plans over an httpx transport, so
+every endpoint is written once and works both sync and async (the async core returns a
+coroutine).
 
 Example:
     >>> import httpx
@@ -25,7 +27,8 @@ import random
 import re
 import time
 from email.utils import parsedate_to_datetime
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, Union
 from urllib.parse import quote
@@ -101,7 +104,60 @@ class Sleep:
     seconds: float
 
 
-Step = Union[Call, Sleep]
+def check_concurrency(value: Any) -> int:
+    """``value`` if it is a positive integer; a ValidationError otherwise.
+
+    Example:
+        >>> check_concurrency(4)
+        4
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(f"concurrency must be a positive integer, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """Several plans (or calls) run at once inside a plan, at most ``concurrency`` together.
+
+    The plan receives their results in order; when one fails, the others are cancelled and the
+    first :class:`~pendo_lab.PendoError` is thrown into the plan. The sync core runs them on a
+    thread pool sharing its ``httpx.Client``, the async core as tasks on the running loop. With
+    ``progress``, more than one plan shows a ``tqdm.auto`` bar named ``label`` (a widget in
+    notebooks, text in terminals).
+
+    Example:
+        >>> import httpx
+        >>> core = SyncCore(Hosts("https://x.invalid", "https://x.invalid"), "key",
+        ...     transport=httpx.MockTransport(lambda r: httpx.Response(200, json=r.url.path)))
+        >>> def both():
+        ...     first, second = yield Parallel([Call("GET", "/a"), Call("GET", "/b")])
+        ...     return first + second
+        >>> core.run(both())
+        '/a/b'
+        >>> Parallel([], concurrency=0)
+        Traceback (most recent call last):
+        ...
+        pendo_lab._exceptions.ValidationError: concurrency must be a positive integer, got 0
+    """
+
+    plans: Sequence[Step | Plan]
+    concurrency: int = 4
+    progress: bool = False
+    label: str = "plans"
+
+    def __post_init__(self):
+        check_concurrency(self.concurrency)
+
+    def bar(self):
+        """The progress bar over the plans (disabled when quiet or for a single plan)."""
+        from tqdm.auto import tqdm
+
+        return tqdm(total=len(self.plans), desc=self.label, unit="plan",
+                    disable=not self.progress or len(self.plans) < 2)
+
+
+Step = Union[Call, Sleep, Parallel]
 Plan = Generator[Step, Any, T]
 
 
@@ -312,24 +368,31 @@ class _Core:
                 raise failure
             yield Sleep(delay)
 
-    def _steps(self, plan: Call | Plan[T]) -> Generator[Any, Any, Any]:
-        """A plan expanded into primitive steps; a failed call is thrown into the plan."""
-        if isinstance(plan, Call):
-            return (yield from self._attempts(plan))
+    def _steps(self, plan: Step | Plan[T]) -> Generator[Any, Any, Any]:
+        """A plan expanded into primitive steps: ``_Transmit``, :class:`Sleep` and
+        :class:`Parallel`, each answered with ``(result, error)``; a failure is thrown into
+        the plan. A single step is a plan of one step."""
+        if isinstance(plan, (Call, Sleep, Parallel)):
+            plan = _one(plan)
         result = failure = None
         while True:
             try:
                 step = plan.send(result) if failure is None else plan.throw(failure)
             except StopIteration as stop:
                 return stop.value
-            failure = None
-            if isinstance(step, Sleep):
-                result = yield step
-                continue
-            try:
-                result = yield from self._attempts(step)
-            except PendoError as exc:
-                failure = exc
+            result = failure = None
+            if isinstance(step, Call):
+                try:
+                    result = yield from self._attempts(step)
+                except PendoError as exc:
+                    failure = exc
+            else:
+                result, failure = yield step
+
+
+def _one(step: Step) -> Plan:
+    """A plan of one step."""
+    return (yield step)
 
 
 @dataclass(frozen=True)
@@ -348,22 +411,46 @@ class SyncCore(_Core):
     def close(self) -> None:
         self.http.close()
 
-    def run(self, plan: Call | Plan[T]) -> Any:
-        """Run a single call, or a plan, to completion and return its result."""
+    def run(self, plan: Step | Plan[T]) -> Any:
+        """Run a single step, or a plan, to completion and return its result."""
         steps = self._steps(plan)
-        result = None
+        outcome = None
         try:
             while True:
-                step = steps.send(result)
-                if isinstance(step, Sleep):
-                    result = time.sleep(step.seconds)
-                    continue
-                try:
-                    result = self.http.send(self._request(self.http, step.call)), None
-                except httpx.HTTPError as exc:
-                    result = None, exc
+                outcome = self._perform(steps.send(outcome))
         except StopIteration as stop:
             return stop.value
+
+    def _perform(self, step: Any) -> tuple[Any, Exception | None]:
+        """One primitive step done: ``(result, error)``."""
+        if isinstance(step, Sleep):
+            return time.sleep(step.seconds), None
+        if isinstance(step, Parallel):
+            try:
+                return self._parallel(step), None
+            except PendoError as exc:
+                return None, exc
+        try:
+            return self.http.send(self._request(self.http, step.call)), None
+        except httpx.HTTPError as exc:
+            return None, exc
+
+    def _parallel(self, step: Parallel) -> list:
+        """The plans' results, from a thread pool (``httpx.Client`` may be shared by threads)."""
+        if len(step.plans) < 2:
+            return [self.run(plan) for plan in step.plans]
+        with step.bar() as bar, \
+                ThreadPoolExecutor(min(step.concurrency, len(step.plans)), "pendo-lab") as pool:
+            futures = [pool.submit(self.run, plan) for plan in step.plans]
+            try:
+                for future in as_completed(futures):
+                    future.result()
+                    bar.update()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+            return [future.result() for future in futures]
 
 
 class AsyncCore(_Core):
@@ -377,32 +464,63 @@ class AsyncCore(_Core):
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def run(self, plan: Call | Plan[T]) -> Any:
-        """Run a single call, or a plan, to completion and return its result."""
+    async def run(self, plan: Step | Plan[T]) -> Any:
+        """Run a single step, or a plan, to completion and return its result."""
         steps = self._steps(plan)
-        result = None
+        outcome = None
         try:
             while True:
-                step = steps.send(result)
-                if isinstance(step, Sleep):
-                    result = await asyncio.sleep(step.seconds)
-                    continue
-                try:
-                    result = await self.http.send(self._request(self.http, step.call)), None
-                except httpx.HTTPError as exc:
-                    result = None, exc
+                outcome = await self._perform(steps.send(outcome))
         except StopIteration as stop:
             return stop.value
+
+    async def _perform(self, step: Any) -> tuple[Any, Exception | None]:
+        """One primitive step done: ``(result, error)``."""
+        if isinstance(step, Sleep):
+            return await asyncio.sleep(step.seconds), None
+        if isinstance(step, Parallel):
+            try:
+                return await self._parallel(step), None
+            except PendoError as exc:
+                return None, exc
+        try:
+            return await self.http.send(self._request(self.http, step.call)), None
+        except httpx.HTTPError as exc:
+            return None, exc
+
+    async def _parallel(self, step: Parallel) -> list:
+        """The plans' results, as tasks of which at most ``concurrency`` run at once."""
+        if len(step.plans) < 2:
+            return [await self.run(plan) for plan in step.plans]
+        limit = asyncio.Semaphore(step.concurrency)
+
+        async def one(plan: Any) -> Any:
+            async with limit:
+                result = await self.run(plan)
+            bar.update()
+            return result
+
+        with step.bar() as bar:
+            tasks = [asyncio.ensure_future(one(plan)) for plan in step.plans]
+            try:
+                return await asyncio.gather(*tasks)
+            except BaseException:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise
 
 
 __all__ = [
     "AsyncCore",
     "Call",
     "NO_RETRY",
+    "Parallel",
     "Plan",
     "RetryPolicy",
     "Sleep",
     "SyncCore",
+    "check_concurrency",
     "parse_json",
     "path_id",
     "segment",

@@ -176,7 +176,13 @@ def cmd_recipe_list(args) -> int:
 
 
 def cmd_recipe_run(args) -> int:
+    from .pipeline._schema import unknown
+    from .recipes import list_recipes
+
     computed = computed_recipes()
+    names = set(computed) | set(list_recipes()["name"])
+    if args.name not in names:
+        raise ValidationError(unknown("recipe", args.name, names))
     run = _run_computed if args.name in computed else _run_declarative
     headline, result = run(args)
     if result.value is not None:
@@ -277,7 +283,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``pendo-lab`` with ``argv``; returns the exit status (errors: one line on stderr)."""
+    """Run ``pendo-lab`` with ``argv``; returns the exit status (errors: one line on stderr).
+
+    Example:
+        >>> main(["verify", "--sandbox"])
+        valid: True, write: True (sandbox)
+        0
+        >>> main(["agg", "run", "missing.json", "--sandbox"])   # stderr: no such file
+        1
+    """
     args = parser().parse_args(argv)
     try:
         return args.func(args)

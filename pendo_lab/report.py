@@ -64,7 +64,14 @@ _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 
 
 class Report(NamedTuple):
-    """Where :func:`run_report` wrote the executed notebook and its HTML, and on what data."""
+    """Where :func:`run_report` wrote the executed notebook and its HTML, and on what data.
+
+    Example:
+        >>> report = Report(Path("out/product_health.ipynb"), Path("out/product_health.html"),
+        ...                 sandbox=True)
+        >>> report.html.name, report.sandbox
+        ('product_health.html', True)
+    """
 
     notebook: Path
     html: Path
@@ -191,8 +198,14 @@ def export_html(notebook: str | Path, html: str | Path) -> Path:
     as inline SVG when the notebook drew them with ``chart_renderer="svg"``.
 
     Example:
-        >>> export_html("out/product_health.ipynb", "out/product_health.html")  # doctest: +SKIP
-        PosixPath('out/product_health.html')
+        >>> import tempfile
+        >>> import nbformat
+        >>> notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Usage")])
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     nbformat.write(notebook, f"{folder}/usage.ipynb")
+        ...     text = export_html(f"{folder}/usage.ipynb", f"{folder}/usage.html").read_text()
+        >>> "Usage" in text, '<script src="http' in text
+        (True, False)
     """
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
@@ -226,6 +239,8 @@ def run_report(out_dir: str | Path = DEFAULT_REPORT_DIR,
     Charts are drawn as SVG and tables saved into ``out_dir`` unless ``parameters`` say otherwise.
 
     Example:
+        >>> # Skipped here: it runs the whole notebook in a Jupyter kernel (about ten seconds);
+        >>> # tests/notebooks/test_report.py runs it and checks what it writes.
         >>> report = run_report("q3-report", {"days": 90})  # doctest: +SKIP
         >>> report.html  # doctest: +SKIP
         PosixPath('q3-report/product_health.html')

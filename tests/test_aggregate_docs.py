@@ -11,7 +11,7 @@ import pytest
 
 from pendo_lab import Pendo
 
-MODULES = ["pendo_lab._chunks", "pendo_lab._pull", "pendo_lab.resources.aggregation"]
+MODULES = ["pendo_lab._chunks", "pendo_lab._http", "pendo_lab.resources.aggregation"]
 DOCS = Path(__file__).parents[1] / "docs" / "aggregate.md"
 
 

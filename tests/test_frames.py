@@ -15,8 +15,10 @@ from polars.testing import assert_frame_equal
 from pendo_lab import ValidationError
 from pendo_lab._frames import (
     convert_times,
+    csv_to_frame,
     flatten_structs,
     gc_paused,
+    is_id_column,
     is_time_field,
     json_to_frame,
     raw_rows,
@@ -114,6 +116,30 @@ def test_pandas_frames():
 def test_an_unknown_frame_kind_is_refused():
     with pytest.raises(ValidationError, match="use 'polars' or 'pandas'"):
         json_to_frame(b"[]", frame="arrow")
+
+
+def test_csv_id_columns_stay_text_even_when_they_look_numeric():
+    content = (b"visitorId,accountId,id,guideId,segment_id,numEvents,idle\n"
+               b"007,42,1,2,3,5,6\n10,0042,11,12,13,14,15\n")
+    frame = csv_to_frame(content)
+    assert frame["visitorId"].to_list() == ["007", "10"]
+    assert frame["accountId"].to_list() == ["42", "0042"]
+    assert {name: frame.schema[name] for name in ("id", "guideId", "segment_id")} == \
+        dict.fromkeys(("id", "guideId", "segment_id"), pl.String)
+    assert frame["numEvents"].to_list() == [5, 14] and frame["idle"].dtype == pl.Int64
+    assert csv_to_frame(content, frame="pandas")["visitorId"].tolist() == ["007", "10"]
+
+
+@pytest.mark.parametrize("name, expected", [("visitorId", True), ("accountId", True),
+                                            ("id", True), ("app_id", True), ("idhash", False),
+                                            ("Identity", False), ("numEvents", False)])
+def test_id_column_names(name, expected):
+    assert is_id_column(name) is expected
+
+
+def test_an_empty_csv_is_an_empty_frame():
+    assert csv_to_frame(b"  \n").shape == (0, 0)
+    assert csv_to_frame(b"visitorId,n\n")["visitorId"].dtype == pl.String
 
 
 def test_gc_is_paused_and_restored_even_after_an_error():

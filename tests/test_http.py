@@ -4,10 +4,12 @@ Every test runs on the sync and the async client. Waiting is replaced by a fake 
 ``clock``): sleeps are recorded and advance the clock instead of passing real time.
 """
 
+import asyncio
 import base64
 import json
 import logging
 import threading
+import time
 import warnings
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +21,7 @@ import pytest
 
 import pendo_lab
 from pendo_lab import RetryPolicy, _http
-from pendo_lab._http import NO_RETRY, Call, Sleep, path_id, segment
+from pendo_lab._http import NO_RETRY, Call, Parallel, Sleep, path_id, segment
 
 STATUS_ERRORS = [
     (400, pendo_lab.BadRequestError), (401, pendo_lab.AuthenticationError),
@@ -580,6 +582,122 @@ def test_an_uncaught_error_leaves_the_plan(client, mock, run):
     mock.reply(403, {"message": "read-only key"})
     with pytest.raises(pendo_lab.PermissionDeniedError, match="read-only key"):
         run(client._core.run(fallback_plan()))
+
+
+# --- plans run side by side ---------------------------------------------------------------------
+
+def echo_path(request):
+    return httpx.Response(200, json=request.url.path)
+
+
+def two_calls(name):
+    """A sub-plan of two calls in a row."""
+    first = yield Call("GET", f"/{name}/1")
+    second = yield Call("GET", f"/{name}/2")
+    return [first, second]
+
+
+def test_parallel_results_come_in_the_order_of_the_plans(client, mock, run):
+    mock.default = echo_path
+
+    def plan():
+        return (yield Parallel([Call("GET", f"/p/{n}") for n in range(5)] + [two_calls("g")],
+                               concurrency=3))
+
+    assert run(client._core.run(plan())) == [f"/p/{n}" for n in range(5)] + [["/g/1", "/g/2"]]
+    assert sorted(r.url.path for r in mock.requests) == \
+        sorted([f"/p/{n}" for n in range(5)] + ["/g/1", "/g/2"])
+
+
+def test_parallel_of_one_or_no_plans(client, mock, run):
+    mock.default = echo_path
+    assert run(client._core.run(Parallel([Call("GET", "/only")]))) == ["/only"]
+    assert run(client._core.run(Parallel([]))) == []
+
+
+def test_an_error_in_one_plan_is_thrown_into_the_parent(client, mock, run):
+    mock.default = lambda request: (httpx.Response(404, json={"message": "no such page"})
+                                    if request.url.path == "/p/2" else echo_path(request))
+
+    def plan():
+        try:
+            yield Parallel([Call("GET", f"/p/{n}") for n in range(4)], concurrency=2)
+        except pendo_lab.NotFoundError as exc:
+            return f"caught {exc.path}"
+
+    assert run(client._core.run(plan())) == "caught /p/2"
+
+
+def test_an_uncaught_error_in_parallel_leaves_the_parent(client, mock, run):
+    mock.default = lambda request: httpx.Response(403, json={"message": "read-only key"})
+    with pytest.raises(pendo_lab.PermissionDeniedError, match="read-only key"):
+        run(client._core.run(Parallel([Call("GET", "/a"), Call("GET", "/b")])))
+
+
+class Gauge(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Answers each request with its path, recording in ``most`` the most requests held at once.
+
+    Requests are held until ``width`` have been held together (so ``most`` reaches ``width``
+    whenever that many may run at once), then a moment longer, time for one too many to arrive.
+    """
+
+    def __init__(self, width):
+        self.width = width
+        self.arrived = self.held = self.most = 0
+        self.lock = threading.Condition()
+        self.async_lock = asyncio.Condition()
+
+    def _arrive(self) -> None:
+        self.arrived += 1
+        self.held += 1
+        self.most = max(self.most, self.held)
+
+    def handle_request(self, request):
+        with self.lock:
+            self._arrive()
+            self.lock.notify_all()
+            self.lock.wait_for(lambda: self.most >= self.width, timeout=5)
+        time.sleep(0.05)
+        with self.lock:
+            self.held -= 1
+        return echo_path(request)
+
+    async def handle_async_request(self, request):
+        async with self.async_lock:
+            self._arrive()
+            self.async_lock.notify_all()
+            await asyncio.wait_for(self.async_lock.wait_for(lambda: self.most >= self.width), 5)
+        await asyncio.sleep(0.05)
+        self.held -= 1
+        return echo_path(request)
+
+
+@pytest.mark.parametrize("kind", [pendo_lab.Pendo, pendo_lab.AsyncPendo])
+@pytest.mark.parametrize("concurrency", [1, 2, 3])
+def test_parallel_runs_at_most_concurrency_plans_at_once(kind, concurrency, run):
+    transport = Gauge(concurrency)
+    client = kind("key", transport=transport)
+    plans = [Call("GET", f"/p/{n}") for n in range(6)]
+    result = run(client._core.run(Parallel(plans, concurrency=concurrency)))
+    assert result == [f"/p/{n}" for n in range(6)]
+    assert transport.most == concurrency and transport.arrived == 6
+
+
+def test_parallel_shows_a_bar_for_more_than_one_plan_unless_quiet(client, mock, run, capsys):
+    mock.default = echo_path
+    calls = [Call("GET", f"/p/{n}") for n in range(3)]
+    run(client._core.run(Parallel(calls, progress=True, label="pages")))
+    shown = capsys.readouterr().err
+    assert "pages" in shown and "3/3" in shown
+    run(client._core.run(Parallel(calls[:1], progress=True, label="pages")))
+    run(client._core.run(Parallel(calls, progress=False, label="pages")))
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "4"])
+def test_parallel_refuses_a_concurrency_that_is_not_a_positive_integer(bad):
+    with pytest.raises(pendo_lab.ValidationError, match="concurrency must be a positive integer"):
+        Parallel([], concurrency=bad)
 
 
 def test_verify_turns_403_into_invalid(client, mock, run):

@@ -148,6 +148,12 @@ def growth(result: Any) -> Any:
 def pes(result: Any) -> Any:
     """The Product Engagement Score beside its three components; by group, a heat map of
     groups by component (above 40 groups, the distribution of their PES).
+
+    Example:
+        >>> from pendo_lab import recipes
+        >>> spec = pes(recipes.pes(client, days=14)).to_dict()
+        >>> spec["title"]["text"]
+        'Product Engagement Score'
     """
     import altair as alt
 
@@ -203,6 +209,12 @@ def _heatmap(frame: pl.DataFrame, x: str, y: str, value: str, order: list[str]) 
 def nps(result: Any) -> Any:
     """The distribution of scores (0-10, coloured detractor/passive/promoter) beside the NPS
     of each period on the -100..100 scale.
+
+    Example:
+        >>> from pendo_lab import recipes
+        >>> spec = nps(recipes.nps(client, days=30)).to_dict()
+        >>> [part.get("title") for part in spec["hconcat"]]
+        ['Scores', None]
     """
     import altair as alt
 
@@ -243,6 +255,12 @@ def nps(result: Any) -> Any:
 def guide_goals(result: Any) -> Any:
     """Each guide's funnel (visitors who saw each step, and those of them who then used the
     goal) beside its conversion and the rate among comparable visitors who did not see it.
+
+    Example:
+        >>> from pendo_lab import recipes
+        >>> spec = guide_goals(recipes.guide_goals(client, days=30)).to_dict()
+        >>> spec["title"]["text"], len(spec["vconcat"])
+        ('Guide goals', 2)
     """
     import altair as alt
 

@@ -29,6 +29,7 @@ from ._context import EngineContext, SourceSpec, TimeWindow
 from ._pipeline import SOURCE_STAGES, STAGES, compile_pipeline, run, run_on_frame
 from .aggregators import AGGREGATORS
 from .lookups import USER_AGENT, parse_user_agent
+from .metrics import stickiness_by_day
 from .options import AdoptionOptions, GrowthOptions, MetricOptions, StickinessOptions
 from .sources import source_spec
 from .timeseries import resolve_time_series
@@ -51,4 +52,5 @@ __all__ = [
     "run",
     "run_on_frame",
     "source_spec",
+    "stickiness_by_day",
 ]

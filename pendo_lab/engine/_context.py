@@ -88,15 +88,35 @@ class EngineContext:
     metric_options: MetricOptions = field(default_factory=MetricOptions)
 
     def expr_context(self) -> ExprContext:
-        """The expression context: same timezone and clock."""
+        """The expression context: same timezone and clock.
+
+        Example:
+            >>> EngineContext(timezone="Asia/Tokyo").expr_context().timezone
+            'Asia/Tokyo'
+        """
         return ExprContext(timezone=self.timezone, now_ms=self.now_ms)
 
     def pinned(self) -> EngineContext:
-        """This context with ``now_ms`` fixed, so every ``now()`` of one run agrees."""
+        """This context with ``now_ms`` fixed, so every ``now()`` of one run agrees.
+
+        Example:
+            >>> EngineContext().pinned().now_ms > 0, EngineContext(now_ms=5).pinned().now_ms
+            (True, 5)
+        """
         return self if self.now_ms is not None else replace(self, now_ms=int(time.time() * 1000))
 
     def source(self, spec: SourceSpec) -> pl.LazyFrame:
-        """The rows of a source, lazily; a clear error when no resolver is configured."""
+        """The rows of a source, lazily; a clear error when no resolver is configured.
+
+        Example:
+            >>> ctx = EngineContext(resolve_source=lambda spec: pl.DataFrame({"id": ["p1"]}))
+            >>> ctx.source(SourceSpec("pages", None, None, "pipeline[0]")).collect().height
+            1
+            >>> EngineContext().source(SourceSpec("pages", None, None, "pipeline[0]"))
+            Traceback (most recent call last):
+            ...
+            pendo_lab._exceptions.PipelineError: pipeline[0]: source 'pages' needs data: give EngineContext(resolve_source=...)
+        """
         if self.resolve_source is None:
             raise PipelineError(
                 f"source {spec.name!r} needs data: give EngineContext(resolve_source=...)",
@@ -105,7 +125,13 @@ class EngineContext:
         return self.resolve_source(spec).lazy()
 
     def segment(self, segment_id: Any, path: str) -> pl.LazyFrame:
-        """The members of a segment, lazily; errors carry the stage path."""
+        """The members of a segment, lazily; errors carry the stage path.
+
+        Example:
+            >>> ctx = EngineContext(segment_members=lambda sid: pl.DataFrame({"visitorId": ["v1"]}))
+            >>> ctx.segment("beta", "pipeline[2].segment").collect()["visitorId"].to_list()
+            ['v1']
+        """
         if self.segment_members is None:
             raise PipelineError("the segment stage needs EngineContext(segment_members=...)", path)
         try:

@@ -24,19 +24,8 @@ from pendo_lab.expr.compiler import to_polars
 from pendo_lab.expr.context import ExprContext
 from pendo_lab.expr.evaluator import evaluate
 from pendo_lab.expr.functions import FUNCTIONS, Function
-from pendo_lab.expr.nodes import (
-    Binary,
-    Call,
-    Field,
-    Index,
-    ListLiteral,
-    Literal,
-    Member,
-    Node,
-    Slice,
-    Unary,
-    walk,
-)
+from pendo_lab.expr.nodes import (Binary, Call, Field, Index, ListLiteral, Literal, Member, Node,
+                                  Slice, Unary, walk)
 from pendo_lab.expr.parser import field_paths, parse
 from pendo_lab.expr.render import render
 from pendo_lab.expr.values import AppIdFilter

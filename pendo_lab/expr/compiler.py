@@ -36,18 +36,7 @@ from pendo_lab.expr.dates import (
     start_of_period_expr,
 )
 from pendo_lab.expr.functions import FUNCTIONS
-from pendo_lab.expr.nodes import (
-    Binary,
-    Call,
-    Field,
-    Index,
-    ListLiteral,
-    Literal,
-    Member,
-    Node,
-    Slice,
-    Unary,
-)
+from pendo_lab.expr.nodes import Binary, Call, Index, Literal, Node, Slice, Unary, Visitor
 from pendo_lab.expr.parser import field_paths, pointing_into, resolve
 from pendo_lab.expr.values import (
     ANONYMOUS_PREFIX,
@@ -92,7 +81,7 @@ def to_polars(
     if schema is None and field_paths(node):
         return _compile_per_batch(node, text, ctx)
     with pointing_into(text):
-        return _Compiler(ctx, schema or pl.Schema()).compile(node).expr
+        return _Compiler(ctx, schema or pl.Schema()).visit(node).expr
 
 
 def _compile_per_batch(node: Node, text: str, ctx: ExprContext) -> pl.Expr:
@@ -101,7 +90,7 @@ def _compile_per_batch(node: Node, text: str, ctx: ExprContext) -> pl.Expr:
     def run(batch: pl.Series) -> pl.Series:
         frame = batch.struct.unnest()
         with pointing_into(text):
-            return frame.select(_Compiler(ctx, frame.schema).compile(node).expr).to_series()
+            return frame.select(_Compiler(ctx, frame.schema).visit(node).expr).to_series()
 
     return pl.struct(pl.all()).map_batches(run, is_elementwise=True)
 
@@ -148,36 +137,15 @@ def _numeric_dtype(left: _Typed, right: _Typed, op: str) -> pl.DataType:
     return pl.Int64 if integers and op != "/" else pl.Float64
 
 
-class _Compiler:
+class _Compiler(Visitor):
     def __init__(self, ctx: ExprContext, schema: pl.Schema):
         self.ctx = ctx
         self.schema = schema
 
-    def compile(self, node: Node) -> _Typed:
-        match node:
-            case Literal(value=value):
-                return _constant(value)
-            case Field(path=path):
-                return self.field(path)
-            case Member(target=target, name=name):
-                return self.member(self.compile(target), name)
-            case ListLiteral(items=items):
-                return self.make_list([self.compile(item) for item in items], items)
-            case Index():
-                return self.index(node)
-            case Slice():
-                return self.slice(node)
-            case Unary():
-                return self.unary(node)
-            case Binary(op="&&" | "||"):
-                return self.logical(node)
-            case Binary():
-                return self.binary(node)
-            case Call(name="if"):
-                return self.if_(node)
-        return self.call(node)
+    # literals, fields, lists, subscripts
 
-    # fields, lists, subscripts
+    def literal(self, value: Any) -> _Typed:
+        return _constant(value)
 
     def field(self, path: str) -> _Typed:
         """A field by dotted path: a column literally named ``path`` first, else struct fields."""
@@ -220,7 +188,7 @@ class _Compiler:
         return _Typed(pl.concat_list(exprs), pl.List(inner))
 
     def index(self, node: Index) -> _Typed:
-        target, index = self.compile(node.target), self.compile(node.index)
+        target, index = self.visit(node.target), self.visit(node.index)
         check_subscript(target.kind, [index.kind], node.pos)
         if "null" in (target.kind, index.kind):
             return _constant(None)
@@ -229,8 +197,8 @@ class _Compiler:
 
     def slice(self, node: Slice) -> _Typed:
         """Python slice semantics: negative bounds count from the end, bounds clamp."""
-        target = self.compile(node.target)
-        bounds = [None if b is None else self.compile(b) for b in (node.start, node.end)]
+        target = self.visit(node.target)
+        bounds = [None if b is None else self.visit(b) for b in (node.start, node.end)]
         given = [b for b in bounds if b is not None]
         check_subscript(target.kind, [b.kind for b in given], node.pos)
         if "null" in [target.kind, *(b.kind for b in given)]:
@@ -254,7 +222,7 @@ class _Compiler:
     # operators
 
     def unary(self, node: Unary) -> _Typed:
-        operand = self.compile(node.operand)
+        operand = self.visit(node.operand)
         check_operands(node.op, [operand.kind], node.pos)
         if operand.kind == "null":
             return _constant(None)
@@ -264,11 +232,11 @@ class _Compiler:
 
     def logical(self, node: Binary) -> _Typed:
         """``&&``/``||`` treat null as false; a left side known while compiling short-circuits."""
-        left = self.compile(node.left)
+        left = self.visit(node.left)
         check_operands(node.op, [left.kind], node.pos)
         if left.known and truthy(left.value) == (node.op == "||"):
             return _constant(truthy(left.value))
-        right = self.compile(node.right)
+        right = self.visit(node.right)
         check_operands(node.op, [right.kind], node.pos)
         if left.known:
             return _Typed(_truth(right), pl.Boolean)
@@ -276,7 +244,7 @@ class _Compiler:
         return _Typed(expr, pl.Boolean)
 
     def binary(self, node: Binary) -> _Typed:
-        left, right = self.compile(node.left), self.compile(node.right)
+        left, right = self.visit(node.left), self.visit(node.right)
         if node.op in ("==", "!="):
             return _Typed(self.equal(left, right, node.op == "=="), pl.Boolean)
         check_operands(node.op, [left.kind, right.kind], node.pos)
@@ -308,12 +276,12 @@ class _Compiler:
     # calls
 
     def if_(self, node: Call) -> _Typed:
-        condition = self.compile(node.args[0])
+        condition = self.visit(node.args[0])
         FUNCTIONS["if"].check_kinds([condition.kind], node.args)
         branches = [*node.args[1:], Literal(None)][:2]
         if condition.known:
-            return self.compile(branches[0] if truthy(condition.value) else branches[1])
-        then, otherwise = (self.compile(branch) for branch in branches)
+            return self.visit(branches[0] if truthy(condition.value) else branches[1])
+        then, otherwise = (self.visit(branch) for branch in branches)
         kinds = {then.kind, otherwise.kind} - {"null"}
         if len(kinds) > 1:
             got = " and ".join(sorted(kinds))
@@ -323,7 +291,7 @@ class _Compiler:
 
     def call(self, node: Call) -> _Typed:
         function = FUNCTIONS[node.name]
-        args = [self.compile(arg) for arg in node.args]
+        args = [self.visit(arg) for arg in node.args]
         function.check_kinds([arg.kind for arg in args], node.args)
         if function.strict and any(arg.kind == "null" for arg in args):
             return _constant(None)

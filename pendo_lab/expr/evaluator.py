@@ -28,18 +28,7 @@ from pendo_lab.expr.dates import (
     start_of_period,
 )
 from pendo_lab.expr.functions import FUNCTIONS
-from pendo_lab.expr.nodes import (
-    Binary,
-    Call,
-    Field,
-    Index,
-    ListLiteral,
-    Literal,
-    Member,
-    Node,
-    Slice,
-    Unary,
-)
+from pendo_lab.expr.nodes import Binary, Call, Index, Node, Slice, Unary, Visitor
 from pendo_lab.expr.parser import pointing_into, resolve
 from pendo_lab.expr.values import (
     ANONYMOUS_PREFIX,
@@ -71,7 +60,7 @@ def evaluate(expr: str | Node, row: dict, ctx: ExprContext | None = None) -> Any
     """
     node, text = resolve(expr)
     with pointing_into(text):
-        return _RowEvaluator(row, ctx or ExprContext()).eval(node)
+        return _RowEvaluator(row, ctx or ExprContext()).visit(node)
 
 
 def read_field(row: dict, path: str) -> Any:
@@ -97,39 +86,29 @@ def _from_row(value: Any) -> Any:
     return value
 
 
-class _RowEvaluator:
+class _RowEvaluator(Visitor):
     def __init__(self, row: dict, ctx: ExprContext):
         self.row = row
         self.ctx = ctx
         self.now_ms: int | None = None  # read once per evaluation
 
-    def eval(self, node: Node) -> Any:
-        match node:
-            case Literal(value=value):
-                return value
-            case Field(path=path):
-                return read_field(self.row, path)
-            case Member(target=target, name=name):
-                value = self.eval(target)
-                return _from_row(value.get(name)) if isinstance(value, dict) else None
-            case ListLiteral(items=items):
-                return _list([self.eval(item) for item in items], items)
-            case Index():
-                return self.index(node)
-            case Slice():
-                return self.slice(node)
-            case Unary():
-                return self.unary(node)
-            case Binary(op="&&" | "||"):
-                return self.logical(node)
-            case Binary():
-                return self.binary(node)
-            case Call(name="if"):
-                return self.if_(node)
-        return self.call(node)
+    # literals, fields, lists, subscripts
+
+    def literal(self, value: Any) -> Any:
+        return value
+
+    def field(self, path: str) -> Any:
+        return read_field(self.row, path)
+
+    def member(self, target: Any, name: str) -> Any:
+        return _from_row(target.get(name)) if isinstance(target, dict) else None
+
+    def make_list(self, values: list, nodes: tuple[Node, ...]) -> list:
+        check_list_items([kind_of(v) for v in values], [n.pos for n in nodes])
+        return values
 
     def index(self, node: Index) -> Any:
-        target, index = self.eval(node.target), self.eval(node.index)
+        target, index = self.visit(node.target), self.visit(node.index)
         check_subscript(kind_of(target), [kind_of(index)], node.pos)
         if target is None or index is None:
             return None
@@ -137,8 +116,8 @@ class _RowEvaluator:
         return target[position] if -len(target) <= position < len(target) else None
 
     def slice(self, node: Slice) -> Any:
-        target = self.eval(node.target)
-        bounds = [None if b is None else self.eval(b) for b in (node.start, node.end)]
+        target = self.visit(node.target)
+        bounds = [None if b is None else self.visit(b) for b in (node.start, node.end)]
         given = [b for b, n in zip(bounds, (node.start, node.end)) if n is not None]
         check_subscript(kind_of(target), [kind_of(b) for b in given], node.pos)
         if target is None or None in given:
@@ -147,7 +126,7 @@ class _RowEvaluator:
         return list(target[start:end])
 
     def unary(self, node: Unary) -> Any:
-        value = self.eval(node.operand)
+        value = self.visit(node.operand)
         check_operands(node.op, [kind_of(value)], node.pos)
         if value is None:
             return None
@@ -155,16 +134,16 @@ class _RowEvaluator:
 
     def logical(self, node: Binary) -> bool:
         """``&&``/``||`` short-circuit and treat null as false."""
-        left = self.eval(node.left)
+        left = self.visit(node.left)
         check_operands(node.op, [kind_of(left)], node.pos)
         if truthy(left) == (node.op == "||"):
             return truthy(left)
-        right = self.eval(node.right)
+        right = self.visit(node.right)
         check_operands(node.op, [kind_of(right)], node.pos)
         return truthy(right)
 
     def binary(self, node: Binary) -> Any:
-        left, right = self.eval(node.left), self.eval(node.right)
+        left, right = self.visit(node.left), self.visit(node.right)
         if node.op in ("==", "!="):
             return same_value(left, right) == (node.op == "==")
         check_operands(node.op, [kind_of(left), kind_of(right)], node.pos)
@@ -173,15 +152,15 @@ class _RowEvaluator:
         return _BINARY[node.op](left, right)
 
     def if_(self, node: Call) -> Any:
-        condition = self.eval(node.args[0])
+        condition = self.visit(node.args[0])
         FUNCTIONS["if"].check_kinds([kind_of(condition)], node.args)
         if truthy(condition):
-            return self.eval(node.args[1])
-        return self.eval(node.args[2]) if len(node.args) == 3 else None
+            return self.visit(node.args[1])
+        return self.visit(node.args[2]) if len(node.args) == 3 else None
 
     def call(self, node: Call) -> Any:
         function = FUNCTIONS[node.name]
-        args = [self.eval(arg) for arg in node.args]
+        args = [self.visit(arg) for arg in node.args]
         function.check_kinds([kind_of(a) for a in args], node.args)
         if function.strict and None in args:
             return None
@@ -213,7 +192,7 @@ class _RowEvaluator:
         return format_time(layout, time, self.ctx.zone)
 
     def list(self, node: Call, *values: Any) -> list:
-        return _list(list(values), node.args)
+        return self.make_list(list(values), node.args)
 
     def sortUnique(self, node: Call, items: list) -> list:  # noqa: N802
         present = [item for item in items if item is not None]
@@ -222,11 +201,6 @@ class _RowEvaluator:
             subject, got = "sortUnique(list): list elements", " and ".join(sorted(kinds))
             raise mismatch(subject, "one of boolean, number, string", got, node.args[0].pos)
         return sorted(set(present))
-
-
-def _list(values: list, nodes: tuple[Node, ...]) -> list:
-    check_list_items([kind_of(v) for v in values], [n.pos for n in nodes])
-    return values
 
 
 def _divide(left: Any, right: Any) -> Any:

@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+from typing import Any, Iterator, Union
 
 __all__ = [
     "BINARY_PRECEDENCE",
@@ -29,6 +29,7 @@ __all__ = [
     "Scalar",
     "Slice",
     "Unary",
+    "Visitor",
     "walk",
 ]
 
@@ -196,3 +197,44 @@ def walk(node: Node) -> Iterator[Node]:
         for item in child if isinstance(child, tuple) else (child,):
             if isinstance(item, Node):
                 yield from walk(item)
+
+
+class Visitor:
+    """A tree computed node by node: :meth:`visit` calls the method for the kind of node.
+
+    Subclasses (the row evaluator, the Polars compiler) define ``literal(value)``,
+    ``field(path)``, ``member(target, name)`` and ``make_list(items, nodes)`` (with the target
+    and the items already visited), and ``index``, ``slice``, ``unary``, ``logical``
+    (``&&``, ``||``), ``binary``, ``if_`` and ``call`` of the node itself.
+
+    >>> class Depth(Visitor):
+    ...     def literal(self, value): return 1
+    ...     def field(self, path): return 1
+    ...     def binary(self, node): return 1 + max(map(self.visit, (node.left, node.right)))
+    >>> Depth().visit(Binary("+", Field("a"), Binary("*", Field("b"), Literal(2))))
+    3
+    """
+
+    def visit(self, node: Node) -> Any:
+        match node:
+            case Literal(value=value):
+                return self.literal(value)
+            case Field(path=path):
+                return self.field(path)
+            case Member(target=target, name=name):
+                return self.member(self.visit(target), name)
+            case ListLiteral(items=items):
+                return self.make_list([self.visit(item) for item in items], items)
+            case Index():
+                return self.index(node)
+            case Slice():
+                return self.slice(node)
+            case Unary():
+                return self.unary(node)
+            case Binary(op="&&" | "||"):
+                return self.logical(node)
+            case Binary():
+                return self.binary(node)
+            case Call(name="if"):
+                return self.if_(node)
+        return self.call(node)

@@ -20,21 +20,8 @@ from pendo_lab._exceptions import ExpressionError
 from pendo_lab.expr.functions import check_call
 from pendo_lab.expr.lexer import Token, tokenize
 from pendo_lab.expr.render import render as _render
-from pendo_lab.expr.nodes import (
-    BINARY_PRECEDENCE,
-    UNARY_PRECEDENCE,
-    Binary,
-    Call,
-    Field,
-    Index,
-    ListLiteral,
-    Literal,
-    Member,
-    Node,
-    Slice,
-    Unary,
-    walk,
-)
+from pendo_lab.expr.nodes import (BINARY_PRECEDENCE, UNARY_PRECEDENCE, Binary, Call, Field, Index,
+                                  ListLiteral, Literal, Member, Node, Slice, Unary, walk)
 
 __all__ = ["field_paths", "parse", "pointing_into", "resolve"]
 

@@ -15,20 +15,8 @@ from __future__ import annotations
 import json
 import math
 
-from pendo_lab.expr.nodes import (
-    BINARY_PRECEDENCE,
-    UNARY_PRECEDENCE,
-    Binary,
-    Call,
-    Field,
-    Index,
-    ListLiteral,
-    Literal,
-    Member,
-    Node,
-    Slice,
-    Unary,
-)
+from pendo_lab.expr.nodes import (BINARY_PRECEDENCE, UNARY_PRECEDENCE, Binary, Call, Field, Index,
+                                  ListLiteral, Literal, Member, Node, Slice, Unary)
 
 __all__ = ["render"]
 

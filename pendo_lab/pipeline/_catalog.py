@@ -80,8 +80,13 @@ def _tagged(name: str, kind: str, summary: str, *, time_series: bool) -> Source:
                    hour_ids=(one, many) if time_series else ())
 
 
-_GUIDE = {"guideId": Text(), "guideStepId": Text()}
-_POLL = {"guideId": Text(), "pollId": Text()}
+def _in_guide(name: str, summary: str, inner: str, *, time_series: bool = False) -> Source:
+    """Guide and poll sources: a ``guideId``, and an ``inner`` id (``guideStepId``,
+    ``pollId``) that is given only with it."""
+    return _source(name, summary, {"guideId": Text(), inner: Text()}, time_series=time_series,
+                   requires={inner: "guideId"})
+
+
 _VISITORS = {
     "since": TimeValue(),  # only visitors last updated since this time
     "identified": Boolean(),  # OBSERVED: sent by singer-io/tap-pendo, not in the reference
@@ -113,18 +118,14 @@ SOURCES: MappingProxyType[str, Source] = MappingProxyType({s.name: s for s in [
     _tagged("pageEvents", "page", "page loads of tagged pages, grouped", time_series=True),
     _tagged("featureEvents", "feature", "clicks on tagged features, grouped", time_series=True),
     _tagged("trackEvents", "trackType", "track events, grouped", time_series=True),
-    _source("guideEvents", "every guide event", _GUIDE, time_series=True,
-            requires={"guideStepId": "guideId"}),
-    _source("guidesSeen", "visitors whose last view of a guide is in the range", _GUIDE,
-            time_series=True, requires={"guideStepId": "guideId"}),
-    _source("guidesSeenEver", "visitors who ever saw a guide", _GUIDE,
-            requires={"guideStepId": "guideId"}),
-    _source("pollEvents", "every poll response", _POLL, time_series=True,
-            requires={"pollId": "guideId"}),
-    _source("pollsSeen", "each visitor's last poll response, if in the range", _POLL,
-            time_series=True, requires={"pollId": "guideId"}),
-    _source("pollsSeenEver", "each visitor's last poll response ever", _POLL,
-            requires={"pollId": "guideId"}),
+    _in_guide("guideEvents", "every guide event", "guideStepId", time_series=True),
+    _in_guide("guidesSeen", "visitors whose last view of a guide is in the range", "guideStepId",
+              time_series=True),
+    _in_guide("guidesSeenEver", "visitors who ever saw a guide", "guideStepId"),
+    _in_guide("pollEvents", "every poll response", "pollId", time_series=True),
+    _in_guide("pollsSeen", "each visitor's last poll response, if in the range", "pollId",
+              time_series=True),
+    _in_guide("pollsSeenEver", "each visitor's last poll response ever", "pollId"),
     _source("emailEvents", "every email event sent by Pendo", _EMAIL, time_series=True,
             requires={"targetId": "targetType"}),
     _source("vocItems", "Listen feedback items and ideas", {}, app_id=False),

@@ -23,19 +23,8 @@ import re
 from typing import Any
 
 from .._exceptions import ExpressionError, ValidationError
-from ..expr import (
-    FUNCTIONS,
-    Binary,
-    Call,
-    Field,
-    Index,
-    ListLiteral,
-    Literal,
-    Node,
-    Slice,
-    Unary,
-    render,
-)
+from ..expr import (FUNCTIONS, Binary, Call, Field, Index, ListLiteral, Literal, Node, Slice, Unary,
+                    render)
 from ..expr.functions import check_call
 
 _FIELD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*\Z")
@@ -110,19 +99,39 @@ class Expr:
         return Expr(Slice(self.node, start, end))
 
     def is_null(self) -> Expr:
-        """``isNull(x)``: true when the field is missing or null."""
+        """``isNull(x)``: true when the field is missing or null.
+
+        Example:
+            >>> str(col("metadata.agent.email").is_null())
+            'isNull(metadata.agent.email)'
+        """
         return fn.is_null(self)
 
     def is_empty(self) -> Expr:
-        """``isEmpty(x)``: true for null, ``""`` or an empty list."""
+        """``isEmpty(x)``: true for null, ``""`` or an empty list.
+
+        Example:
+            >>> str(col("tags").is_empty())
+            'isEmpty(tags)'
+        """
         return fn.is_empty(self)
 
     def contains(self, item: Any) -> Expr:
-        """``contains(x, item)``: a substring of a string, or an element of a list."""
+        """``contains(x, item)``: a substring of a string, or an element of a list.
+
+        Example:
+            >>> str(col("url").contains("/admin"))
+            'contains(url, "/admin")'
+        """
         return fn.contains(self, item)
 
     def starts_with(self, prefix: Any) -> Expr:
-        """``startsWith(x, prefix)``."""
+        """``startsWith(x, prefix)``.
+
+        Example:
+            >>> str(col("name").starts_with("Beta"))
+            'startsWith(name, "Beta")'
+        """
         return fn.starts_with(self, prefix)
 
 
@@ -215,7 +224,12 @@ class Functions:
     """
 
     def call(self, name: str, *args: Any) -> Expr:
-        """The call ``name(args...)``, with Pendo's spelling of ``name``."""
+        """The call ``name(args...)``, with Pendo's spelling of ``name``.
+
+        Example:
+            >>> str(fn.call("dateAdd", fn.now(), 7, "days"))
+            'dateAdd(now(), 7, "days")'
+        """
         node = Call(name, tuple(lit(arg).node for arg in args))
         try:
             check_call(node)

@@ -405,17 +405,32 @@ class Pipeline:
 
     @property
     def stages(self) -> tuple[dict[str, Any], ...]:
-        """The stages as JSON-ready dicts (copies: changing them changes no pipeline)."""
+        """The stages as JSON-ready dicts (copies: changing them changes no pipeline).
+
+        Example:
+            >>> Pipeline.source("pages").limit(5).stages
+            ({'source': {'pages': None}}, {'limit': 5})
+        """
         return copy.deepcopy(self._stages)
 
     @property
     def name(self) -> str | None:
-        """The request's ``name`` label."""
+        """The request's ``name`` label.
+
+        Example:
+            >>> Pipeline.source("pages").named("All pages").name
+            'All pages'
+        """
         return self._name
 
     @property
     def request_id(self) -> str | None:
-        """The request's ``requestId`` label."""
+        """The request's ``requestId`` label.
+
+        Example:
+            >>> Pipeline.source("pages").named("All pages", request_id="pages-1").request_id
+            'pages-1'
+        """
         return self._request_id
 
     def validate(self) -> Pipeline:

@@ -53,8 +53,8 @@ def unknown(label: str, name: object, known: Iterable[str]) -> str:
         by_lower = {k.lower(): k for k in known}
         close = difflib.get_close_matches(name.lower(), by_lower, n=1, cutoff=0.6)
         if close:
-            text += f"; did you mean {by_lower[close[0]]!r}?"
-    return f"{text} Known {label}s: {', '.join(known)}"
+            return f"{text}; did you mean {by_lower[close[0]]!r}? Known {label}s: {', '.join(known)}"
+    return f"{text}. Known {label}s: {', '.join(known)}"
 
 
 def describe(value: Any) -> str:

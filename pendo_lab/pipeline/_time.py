@@ -93,6 +93,11 @@ class TimeSeries:
         return cls(**data)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``timeSeries`` object as Pendo's reference writes it."""
+        """The ``timeSeries`` object as Pendo's reference writes it.
+
+        Example:
+            >>> TimeSeries("monthRange", "now()", count=-3).to_json()
+            {'period': 'monthRange', 'first': 'now()', 'count': -3}
+        """
         end = {"last": self.last} if self.last is not None else {"count": self.count}
         return {"period": self.period, "first": self.first, **end}

@@ -19,7 +19,7 @@ import polars as pl
 from .._exceptions import ValidationError
 from ..engine import MetricOptions
 from ._result import RecipeResult
-from ._sources import LocalRunner, ServerRunner, Setup, conform
+from ._sources import LocalRunner, ServerRunner, Setup, Window, conform
 
 Runner = ServerRunner | LocalRunner
 
@@ -267,19 +267,15 @@ def _product_area_items(runner: Runner, area_ids: Sequence[str], kinds: Sequence
 # ------------------------------------------------------------------------------- results
 
 
-def describe(setup: Setup, app_id: Any, identified: bool, segment: Any) -> str:
+def describe(window: Window, app_id: Any, identified: bool, segment: Any) -> str:
     """The scope of a recipe in words, for messages: days, app, visitors, segment.
 
     Example:
         >>> from datetime import date
-        >>> from pendo_lab.recipes._sources import LocalRunner, Window
-        >>> from pendo_lab.engine import EngineContext
-        >>> setup = Setup(LocalRunner(EngineContext()), Window(date(2026, 10, 1),
-        ...               date(2026, 10, 30), "UTC"), "polars")
-        >>> describe(setup, None, True, None)
+        >>> describe(Window(date(2026, 10, 1), date(2026, 10, 30), "UTC"), None, True, None)
         '2026-10-01 to 2026-10-30, default app, identified visitors'
     """
-    parts = [str(setup.window), "default app" if app_id is None else f"app {app_id}",
+    parts = [str(window), "default app" if app_id is None else f"app {app_id}",
              "identified visitors" if identified else "all visitors"]
     if isinstance(segment, str):
         parts.append(f"segment {segment}")

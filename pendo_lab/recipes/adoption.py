@@ -110,7 +110,7 @@ def adoption(
     ], how="vertical_relaxed")
     value = run_stage(setup.runner, "adoption", argument(events), None, _SCHEMA)["adoption"][0]
     if value is None:
-        scope = describe(setup, app_id, identified, segment)
+        scope = describe(setup.window, app_id, identified, segment)
         return empty_result("adoption", setup, table, params, f"no activity in {scope}",
                             charts.adoption)
     return RecipeResult(setup.output(table), value, "adoption", params, charts.adoption)

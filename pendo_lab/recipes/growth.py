@@ -94,7 +94,7 @@ def growth(
                                                        SCHEMA)
     value = overall["growth"][0] if overall.height else None
     if value is None:
-        scope = describe(setup, app_id, identified, segment)
+        scope = describe(setup.window, app_id, identified, segment)
         return empty_result("growth", setup, table, params,
                             f"no new, recovered or dropped units in {scope}", charts.growth)
     return RecipeResult(setup.output(table), value, "growth", params, charts.growth)

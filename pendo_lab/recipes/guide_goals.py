@@ -100,7 +100,7 @@ def guide_goals(
     params = {"first": setup.window.first, "last": setup.window.last, "app_id": app_id,
               "segment": segment, "identified": identified, "guide_id": guide_id,
               "target": target, "same_hour": same_hour}
-    scope = describe(setup, app_id, identified, segment)
+    scope = describe(setup.window, app_id, identified, segment)
     if not goals:
         return empty_result("guide_goals", setup, pl.DataFrame(schema=_SCHEMA), params,
                             f"no guide with a conversion goal ({scope})", charts.guide_goals)

@@ -117,7 +117,7 @@ def nps(
         groups = _tally(_counted(answers, responses, [grouping.column]), [grouping.column])
         details["groups"] = setup.output(groups)
     if answers.height == 0:
-        scope = describe(setup, app_id, identified, segment)
+        scope = describe(setup.window, app_id, identified, segment)
         return RecipeResult(setup.output(table), None, "nps", params, charts.nps, details,
                             f"no answers to the NPS guide {guide['name']!r} in {scope}")
     value = overall["nps"][0]

@@ -102,6 +102,6 @@ def pes(
                                                        _SCHEMA)
     value = overall["pes"][0] if overall.height else None
     if value is None:
-        scope = describe(setup, app_id, identified, segment)
+        scope = describe(setup.window, app_id, identified, segment)
         return empty_result("pes", setup, table, params, f"no activity in {scope}", charts.pes)
     return RecipeResult(setup.output(table), value, "pes", params, charts.pes)

@@ -16,7 +16,7 @@ import polars as pl
 
 from .. import charts
 from ..engine import MetricOptions
-from ..engine.metrics import stickiness_by_day
+from ..engine import stickiness_by_day
 from ._metric import (
     describe,
     empty_result,
@@ -102,7 +102,7 @@ def stickiness(
         value = run_stage(setup.runner, "stickiness", argument, None,
                           {"stickiness": pl.Float64}).item()
     if value is None:
-        scope = describe(setup, app_id, identified, segment)
+        scope = describe(setup.window, app_id, identified, segment)
         return empty_result("stickiness", setup, table, params, f"no activity in {scope}",
                             charts.stickiness)
     return RecipeResult(setup.output(table), value, "stickiness", params, charts.stickiness)

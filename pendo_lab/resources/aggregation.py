@@ -47,8 +47,7 @@ from .._exceptions import (
     ValidationError,
 )
 from .._frames import finish, raw_rows, rows_to_polars
-from .._http import AsyncCore, Call, Plan, parse_json
-from .._pull import Job, drive_async, drive_sync
+from .._http import Call, Parallel, Plan, check_concurrency, parse_json
 from .._schemas import conform, known_schema
 from ..engine import EngineContext, TimeWindow, run_on_frame
 from ..pipeline import Pipeline
@@ -110,10 +109,10 @@ class Aggregation(Resource):
             >>> client.aggregation.run([{"source": {"pages": None}}]).height > 0
             True
         """
-        pull = self._pull(request, details, parse_chunk(chunk) if chunk is not None else None,
-                          cache, cache_ttl)
-        output = self._output(frame, flatten)
-        return self._drive(pull.frame_job(output), concurrency, progress)
+        pull = self._pull(request, details=details,
+                          chunk=parse_chunk(chunk) if chunk is not None else None, cache=cache,
+                          cache_ttl=cache_ttl, concurrency=concurrency, progress=progress)
+        return self._run(pull.frame_plan(self._output(frame, flatten)))
 
     def value(self, request: Any, **kwargs: Any) -> Any:
         """The single value of a result of one row and one column: a ``count``, or a
@@ -144,7 +143,8 @@ class Aggregation(Resource):
             ...     folder, chunk="1d", progress=False).collect().height > 0
             True
         """
-        pull = self._pull(request, False, parse_chunk(chunk), False, DEFAULT_TTL)
+        pull = self._pull(request, details=False, chunk=parse_chunk(chunk), cache=False,
+                          cache_ttl=DEFAULT_TTL, concurrency=concurrency, progress=progress)
         if pull.chunks.tail:
             (first, *_) = pull.chunks.tail
             raise ValidationError(
@@ -156,8 +156,7 @@ class Aggregation(Resource):
                           orjson.dumps(pull.stages, option=orjson.OPT_SORT_KEYS))
         about = {"chunk": str(pull.chunk), "request": pull.stages}
         output = self._output("polars", False)
-        return self._drive(pull.dataset_job(Path(path), identity, about, output), concurrency,
-                           progress)
+        return self._run(pull.dataset_plan(Path(path), identity, about, output))
 
     def raw(self, request: Any, *, details: bool = False) -> dict:
         """The response envelope as Python objects: ``{"startTime", "results", ...}``.
@@ -169,8 +168,8 @@ class Aggregation(Resource):
         """
         return self._run(_call(to_envelope(request), details, parse_json))
 
-    def _pull(self, request: Any, details: bool, chunk: Chunk | None, cache: Any,
-              cache_ttl: timedelta) -> _Pull:
+    def _pull(self, request: Any, *, details: bool, chunk: Chunk | None, cache: Any,
+              cache_ttl: timedelta, concurrency: int, progress: bool) -> _Pull:
         envelope = to_envelope(request)
         client = self._client
         if cache is None:
@@ -179,7 +178,8 @@ class Aggregation(Resource):
         if cache is not False:
             store = WindowCache.open(None if cache is True else cache, self._subscription(),
                                      cache_ttl)
-        return _Pull(envelope, details, chunk, store, client.timezone, now_ms())
+        return _Pull(envelope, details, chunk, store, client.timezone, now_ms(), concurrency,
+                     progress)
 
     def _subscription(self) -> str:
         """The cache's and datasets' name for this client's subscription (no key in it)."""
@@ -190,18 +190,12 @@ class Aggregation(Resource):
         timezone = self._client.timezone
         return lambda rows: finish(rows, frame_kind=kind, timezone=timezone, flatten=flatten)
 
-    def _drive(self, job: Job, concurrency: int, progress: bool) -> Any:
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValidationError(f"concurrency must be a positive integer, got {concurrency!r}")
-        core = self._client._core
-        drive = drive_async if isinstance(core, AsyncCore) else drive_sync
-        return drive(core, job, concurrency=concurrency, progress=progress)
-
 
 @dataclass
 class _Pull:
-    """One aggregation, validated and (with ``chunk``) cut before anything is sent; its jobs
-    run on either client. ``now_ms`` is the client's clock until Pendo's is known."""
+    """One aggregation, validated and (with ``chunk``) cut before anything is sent; its plans
+    run on either client, windows ``concurrency`` at a time. ``now_ms`` is the client's clock
+    until Pendo's is known."""
 
     envelope: dict
     details: bool
@@ -209,6 +203,8 @@ class _Pull:
     cache: WindowCache | None
     timezone: str
     now_ms: int
+    concurrency: int
+    progress: bool
     chunks: ChunkPlan | None = field(init=False)
 
     def __post_init__(self):
@@ -216,31 +212,31 @@ class _Pull:
         if self.chunk is not None:
             self.chunks = self._cut()
             self.chunks.windows(self.chunk)   # refuse a chunk the period cannot take, now
+        check_concurrency(self.concurrency)
 
     @property
     def stages(self) -> list[dict]:
         return self.envelope["request"]["pipeline"]
 
-    def frame_job(self, output: Callable[[pl.DataFrame], Any]) -> Job:
+    def frame_plan(self, output: Callable[[pl.DataFrame], Any]) -> Plan:
         """The rows of the whole pipeline: in one call (split in halves if Pendo finds it too
         big or slow), or window by window."""
         if self.chunks is None:
             try:
-                (rows,) = yield [self._call(self.stages)]
-                return output(rows)
+                return output((yield self._call(self.stages)))
             except SPLIT_ERRORS as error:
                 if not self._splittable(error):
                     raise
         windows = yield from self._windows()
-        frames = yield [self._window(window) for window in windows]
+        frames = yield self._parallel([self._window(window) for window in windows])
         rows = _combine(frames)
         if self.chunks.tail:
             rows = run_on_frame(self.chunks.tail, rows, EngineContext(
                 timezone=self.timezone, now_ms=self.now_ms)) if rows.width else pl.DataFrame()
         return output(conform(rows, known_schema(self.stages)))
 
-    def dataset_job(self, folder: Path, pull: str, about: dict,
-                    output: Callable[[pl.DataFrame], Any]) -> Job:
+    def dataset_plan(self, folder: Path, pull: str, about: dict,
+                     output: Callable[[pl.DataFrame], Any]) -> Plan:
         """Every window not yet in the dataset at ``folder`` written to it; the dataset as a
         LazyFrame. A resumed dataset keeps the windows of its first run."""
         dataset = WindowDataset.resume(folder, pull)
@@ -250,18 +246,21 @@ class _Pull:
         def write(window: TimeWindow) -> Plan:
             dataset.write(window, output((yield from self._window(window))))
 
-        yield [write(window) for window in dataset.todo()]
+        yield self._parallel([write(window) for window in dataset.todo()])
         return dataset.scan()
 
-    def _windows(self) -> Job:
+    def _parallel(self, plans: list[Plan]) -> Parallel:
+        return Parallel(plans, self.concurrency, self.progress, label="aggregation")
+
+    def _windows(self) -> Plan:
         """The windows to pull: the chunk's, or the two halves of the whole range. A time
         series relative to ``now()`` is resolved again with Pendo's clock (a sandbox's clock
         may be pinned), asked with one small request (:data:`CLOCK`); if Pendo refuses it,
         the client's clock stands."""
         if self.chunks.relative:
             try:
-                (self.now_ms,) = yield [_call({**self.envelope, "request": {"pipeline": CLOCK}},
-                                              False, _clock)]
+                self.now_ms = yield _call({**self.envelope, "request": {"pipeline": CLOCK}},
+                                          False, _clock)
             except APIStatusError as error:
                 logger.info("pendo_lab: could not read Pendo's clock (%s); using ours", error)
             self.chunks = self._cut()

@@ -68,7 +68,12 @@ class BulkDeleteResult:
 
 
 class BulkDelete(Resource):
-    """``client.bulk_delete``: schedule deletions and follow them up."""
+    """``client.bulk_delete``: schedule deletions and follow them up.
+
+    Example:
+        >>> client.bulk_delete.visitors(["100576"]).request_ids
+        ['bulkdelete-1']
+    """
 
     def visitors(self, visitor_ids: Iterable[str]) -> BulkDeleteResult:
         """Schedule visitors for deletion (``POST /api/v1/bulkdelete/visitor``), 500 per call.

@@ -30,7 +30,12 @@ CREDENTIAL_FIELDS = {
 
 
 class DataSync(Resource):
-    """``client.datasync``: Data Sync destination credentials."""
+    """``client.datasync``: Data Sync destination credentials.
+
+    Example:
+        >>> client.datasync.rotate_credentials(
+        ...     "s3", {"accessKeyId": "AKIAEXAMPLE", "secretAccessKey": "example-secret"})
+    """
 
     def rotate_credentials(self, storage_type: str, credentials: Mapping[str, str]) -> Any:
         """Replace the credentials of the ``Default`` destination of ``storage_type``.

@@ -92,7 +92,12 @@ FIELDS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
 
 
 class Feedback(Resource):
-    """``client.feedback``: submit and edit feedback items."""
+    """``client.feedback``: submit and edit feedback items.
+
+    Example:
+        >>> [choice["name"] for choice in client.feedback.options()["importance"]]
+        ['Not interested', 'Nice to have', 'Must have']
+    """
 
     def options(self) -> Any:
         """The options needed to submit feedback (``GET /api/v1/feedback/options``), as sent.

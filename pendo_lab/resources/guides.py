@@ -39,7 +39,12 @@ _DECLARATION = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 class Guides(TaggedObjects):
-    """``client.guides``: guides (``/api/v1/guide``); ``list``/``get``/``get_many`` as pages."""
+    """``client.guides``: guides (``/api/v1/guide``); ``list``/``get``/``get_many`` as pages.
+
+    Example:
+        >>> sorted(client.guides.list()["state"].unique())
+        ['draft', 'public']
+    """
 
     _path = PATH
     _kind = "guide"

@@ -163,7 +163,13 @@ def _choice(value: Any, allowed: tuple[str, ...], what: str) -> str:
 
 
 class Metadata(Resource):
-    """``client.metadata``: metadata schema, values, fields and the Pendo opt-out flags."""
+    """``client.metadata``: metadata schema, values, fields and the Pendo opt-out flags.
+
+    Example:
+        >>> schema = client.metadata.schema("visitor")
+        >>> schema.filter(schema["group"] == "custom")["field"].to_list()
+        ['betatester', 'department']
+    """
 
     def schema(self, kind: str, *, frame: str | None = None) -> Any:
         """The fields of visitor or account metadata: one row per field.

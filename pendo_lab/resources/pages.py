@@ -78,21 +78,36 @@ class TaggedObjects(Resource):
 
 
 class Pages(TaggedObjects):
-    """``client.pages``: tagged pages (``/api/v1/page``)."""
+    """``client.pages``: tagged pages (``/api/v1/page``).
+
+    Example:
+        >>> {"id", "name", "appId"} <= set(client.pages.list().columns)
+        True
+    """
 
     _path = "/api/v1/page"
     _kind = "page"
 
 
 class Features(TaggedObjects):
-    """``client.features``: tagged features (``/api/v1/feature``)."""
+    """``client.features``: tagged features (``/api/v1/feature``).
+
+    Example:
+        >>> client.features.list()["name"][:2].to_list()
+        ['Nav: Dashboard', 'Nav: Reports']
+    """
 
     _path = "/api/v1/feature"
     _kind = "feature"
 
 
 class TrackTypes(TaggedObjects):
-    """``client.track_types``: track event types (``/api/v1/tracktype``)."""
+    """``client.track_types``: track event types (``/api/v1/tracktype``).
+
+    Example:
+        >>> "Report Exported" in client.track_types.list()["name"].to_list()
+        True
+    """
 
     _path = "/api/v1/tracktype"
     _kind = "track type"

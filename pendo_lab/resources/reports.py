@@ -24,7 +24,12 @@ FORMATS = ("json", "csv")
 
 
 class Reports(Resource):
-    """``client.reports``: list public reports and read their results."""
+    """``client.reports``: list public reports and read their results.
+
+    Example:
+        >>> {"id", "name", "kind"} <= set(client.reports.list().columns)
+        True
+    """
 
     def list(self, *, frame: str | None = None) -> Any:
         """Every public report of the subscription, as a frame (``GET /api/v1/report``).

@@ -126,7 +126,12 @@ def _job_id(body: Any) -> str:
 
 
 class Segments(Resource):
-    """``client.segments``: shared segments and API-made visitor-list segments."""
+    """``client.segments``: shared segments and API-made visitor-list segments.
+
+    Example:
+        >>> client.segments.list()["name"].to_list()
+        ['Beta testers', 'Enterprise admins', 'Key accounts']
+    """
 
     #: How often a visitor change answered 409 "operation in progress" is retried, and the
     #: seconds waited before each retry.

@@ -54,7 +54,12 @@ def parse_lenient(response) -> Any:
 
 
 class Track(Resource):
-    """``client.track``: send server-side track events."""
+    """``client.track``: send server-side track events.
+
+    Example:
+        >>> client.track.send("Report Exported", "100576", properties={"format": "csv"})
+        {'status': 'ok'}
+    """
 
     def send(self, event: str, visitor_id: str, *, account_id: str | None = None,
              timestamp: datetime | date | int | None = None,

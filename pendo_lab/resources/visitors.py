@@ -48,7 +48,12 @@ class _ById(Resource):
 
 
 class Visitors(_ById):
-    """``client.visitors``: a visitor by id, and a day of their history."""
+    """``client.visitors``: a visitor by id, and a day of their history.
+
+    Example:
+        >>> client.visitors.get("100576")["id"]
+        '100576'
+    """
 
     _path = "/api/v1/visitor"
     _kind = "visitor"
@@ -82,7 +87,12 @@ class Visitors(_ById):
 
 
 class Accounts(_ById):
-    """``client.accounts``: an account by id."""
+    """``client.accounts``: an account by id.
+
+    Example:
+        >>> sorted(client.accounts.get("043821757d8ac"))
+        ['id', 'metadata']
+    """
 
     _path = "/api/v1/account"
     _kind = "account"

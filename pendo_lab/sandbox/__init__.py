@@ -66,16 +66,34 @@ class Sandbox:
 
     @property
     def tables(self) -> dict:
-        """The raw, ungrouped data as named Polars frames (see docs/sandbox-data.md)."""
+        """The raw, ungrouped data as named Polars frames (see docs/sandbox-data.md).
+
+        Example:
+            >>> {"visitors", "accounts", "events", "guide_events"} <= set(Sandbox().tables)
+            True
+        """
         return self.state.tables
 
     @property
     def timezone(self) -> str:
-        """The subscription timezone."""
+        """The subscription timezone.
+
+        Example:
+            >>> Sandbox(timezone="Europe/Paris").timezone
+            'Europe/Paris'
+        """
         return self.config.timezone
 
     def transport(self) -> SandboxTransport:
-        """An httpx transport (sync and async) answering from this sandbox."""
+        """An httpx transport (sync and async) answering from this sandbox.
+
+        Example:
+            >>> import httpx
+            >>> key = {"x-pendo-integration-key": READ_WRITE_KEY}
+            >>> with httpx.Client(transport=Sandbox().transport()) as http:
+            ...     http.get("https://sandbox.invalid/api/v1/page", headers=key).status_code
+            200
+        """
         return SandboxTransport(self.app)
 
     def client(self, *, read_only: bool = False, **kwargs: Any):
@@ -90,7 +108,13 @@ class Sandbox:
         return self._client(Pendo, read_only, kwargs)
 
     def async_client(self, *, read_only: bool = False, **kwargs: Any):
-        """An :class:`~pendo_lab.AsyncPendo` client on this sandbox, in process."""
+        """An :class:`~pendo_lab.AsyncPendo` client on this sandbox, in process.
+
+        Example:
+            >>> import asyncio
+            >>> asyncio.run(Sandbox().async_client().verify())["valid"]
+            True
+        """
         from .._client import AsyncPendo
 
         return self._client(AsyncPendo, read_only, kwargs)

@@ -102,7 +102,12 @@ class Faults:
     seed: int = 0
 
     def pick(self, rng: random.Random) -> int | str | None:
-        """The fault for the next request: 429, 503, "drop" or None."""
+        """The fault for the next request: 429, 503, "drop" or None.
+
+        Example:
+            >>> Faults(rate_5xx=0.5).pick(random.Random(1)), Faults().pick(random.Random(1))
+            (503, None)
+        """
         roll = rng.random()
         for outcome, rate in (("drop", self.drop_rate), (429, self.rate_429), (503, self.rate_5xx)):
             if roll < rate:

@@ -74,12 +74,10 @@ class SourceResolver:
     ``spec`` needs ``name``, ``params`` (dict or None), ``window`` (with ``start_ms``,
     ``end_ms`` and ``period``, or None) and ``path`` (for error messages).
 
-    Example:
-        >>> from datetime import datetime, timezone
+    Example (an event source without a time window is refused before any table is read):
         >>> from types import SimpleNamespace as Spec
-        >>> from pendo_lab.sandbox._synth import SandboxConfig, build_tables
-        >>> config = SandboxConfig(n_visitors=40, now=datetime(2025, 3, 1, tzinfo=timezone.utc))
-        >>> resolve = SourceResolver(build_tables(config), config)
+        >>> from pendo_lab.sandbox._synth import SandboxConfig
+        >>> resolve = SourceResolver({}, SandboxConfig())
         >>> resolve(Spec(name="pageEvents", params=None, window=None, path="pipeline[0]"))
         Traceback (most recent call last):
         ...

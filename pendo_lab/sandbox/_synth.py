@@ -4,8 +4,9 @@
 table in ``docs/sandbox-data.md``): a fixed product catalogue (apps, pages, features, track
 types, product areas, guides with polls and goals), a population of accounts and visitors, and
 ``days`` days of behaviour ending at the clock: the event log, guide, poll and email events,
-feedback and votes, segments, reports and exclude-list rules. The same seed and clock give the
-same tables.
+feedback and votes, segments, reports and exclude-list rules; and, empty, the tables that only
+the API's writes fill (:data:`WRITE_TABLES`, ``guide_versions``), so the set of tables and
+their columns never changes. The same seed and clock give the same tables.
 
 Example:
     >>> from datetime import datetime, timezone
@@ -40,7 +41,19 @@ from ._synth_people import (
 )
 from ._synth_util import DAY_MS
 
-__all__ = ["SandboxConfig", "TimeGrid", "build_tables"]
+__all__ = ["WRITE_TABLES", "SandboxConfig", "TimeGrid", "build_tables"]
+
+#: The tables that only the API's writes fill, empty in a new sandbox (``guide_versions``, the
+#: previous versions of guides, is one too: it has the ``guides`` table's columns).
+WRITE_TABLES = {
+    "guide_resets": pl.Schema({"visitorId": pl.String, "guideId": pl.String,
+                               "resetAt": pl.Int64}),
+    "guide_translations": pl.Schema({"guideId": pl.String, "language": pl.String,
+                                     "unitId": pl.String, "target": pl.String}),
+    "datasync_credentials": pl.Schema({"storageType": pl.String, "destination": pl.String,
+                                       "identity": pl.String, "secretSha256": pl.String,
+                                       "rotatedAt": pl.Int64}),
+}
 
 
 @dataclass(frozen=True)
@@ -121,7 +134,12 @@ class SandboxConfig:
 
     @property
     def now_ms(self) -> int:
-        """The clock in epoch ms (the config must have a clock, see :meth:`with_clock`)."""
+        """The clock in epoch ms (the config must have a clock, see :meth:`with_clock`).
+
+        Example:
+            >>> SandboxConfig(now=datetime(2026, 11, 2, tzinfo=timezone.utc)).now_ms
+            1793577600000
+        """
         if self.now is None:
             raise ValueError("this SandboxConfig has no clock yet; call .with_clock() first")
         return round(self.now.timestamp() * 1000)
@@ -183,6 +201,8 @@ def build_tables(config: SandboxConfig) -> dict[str, pl.DataFrame]:
         **feedback_tables(people, grid, config.seed),
         **guide_tables(people, sessions, landing, exposures, activity, grid, config.seed),
         "events": events,
+        **{name: pl.DataFrame(schema=schema) for name, schema in WRITE_TABLES.items()},
     }
+    tables["guide_versions"] = tables["guides"].clear()
     tables["metadata_schema"] = metadata_schema(tables["visitors"], tables["accounts"])
     return dict(sorted(tables.items()))

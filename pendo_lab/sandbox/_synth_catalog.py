@@ -100,13 +100,18 @@ URL_VALUES = {
 }
 
 
-class Page(NamedTuple):
+class Tagged(NamedTuple):
+    """A page or a feature: ``rule`` tags URLs (a page) or clicked elements (a feature) of
+    ``app``; ``area`` is its product area, ``core`` whether it is a core event."""
+
     name: str
     app: int
     rule: str
     area: str
     core: bool = False
 
+
+Page = Feature = Tagged
 
 PAGES = (
     Page("Dashboard", DEFAULT_APP_ID, "//*/dashboard", "Dashboards", True),
@@ -163,14 +168,6 @@ ELEMENTS = (
     Element("UIWindow > UITableView > UITableViewCell#report-cell", MOBILE_APP_ID, 12, 1.0),
     Element("UIWindow > UINavigationBar > UIButton#share", MOBILE_APP_ID, 2, 0.25),
 )
-
-
-class Feature(NamedTuple):
-    name: str
-    app: int
-    rule: str
-    area: str
-    core: bool = False
 
 
 FEATURES = (

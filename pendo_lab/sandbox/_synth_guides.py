@@ -106,7 +106,7 @@ def conversions(exposures: pl.DataFrame, n_visitors: int) -> list[Conversion]:
 
 def guide_tables(people: People, sessions: Sessions, landing: pl.Series, exposures: pl.DataFrame,
                  activity: np.ndarray, grid, seed: int) -> dict[str, pl.DataFrame]:
-    """``guide_events``, ``poll_events`` and ``email_events``, plus an empty ``guide_resets``.
+    """``guide_events``, ``poll_events`` and ``email_events``.
 
     ``activity`` is each visitor's number of events (NPS scores rise with it).
     """
@@ -117,10 +117,7 @@ def guide_tables(people: People, sessions: Sessions, landing: pl.Series, exposur
     emails, email_answers = _emails(rng, people, sessions, exposures, grid)
     polls = _poll_events(rng, stack([answers, email_answers], _ANSWERS), exposures, people,
                          context, activity, grid)
-    resets = pl.DataFrame(schema={"visitorId": pl.String, "guideId": pl.String,
-                                  "resetAt": pl.Int64})
-    return {"guide_events": guide_events, "poll_events": polls, "email_events": emails,
-            "guide_resets": resets}
+    return {"guide_events": guide_events, "poll_events": polls, "email_events": emails}
 
 
 def _session_context(people: People, sessions: Sessions, landing: pl.Series) -> pl.DataFrame:

@@ -457,7 +457,9 @@ _TYPES = {pl.String: "string", pl.Int64: "number", pl.Float64: "number", pl.Bool
 
 
 def metadata_schema(visitors: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
-    """One row per metadata field: kind (visitor|account), group, field, type, displayName.
+    """One row per metadata field: kind (visitor|account), group, field, type, displayName,
+    and, for fields deleted through the API, ``isDeleted`` (all False here) and
+    ``deletedValues`` (the deleted values as JSON text; null here).
 
     Fields holding epoch ms (``firstvisit``, ``renewaldate``...) have type ``date``.
     """
@@ -471,6 +473,7 @@ def metadata_schema(visitors: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFr
             if field.endswith(("visit", "updated", "date")):
                 kind_of = "date"
             rows.append({"kind": kind, "group": group, "field": field, "type": kind_of,
-                         "displayName": field.replace("_", " ").title()})
-    return pl.DataFrame(rows)
+                         "displayName": field.replace("_", " ").title(), "isDeleted": False,
+                         "deletedValues": None})
+    return pl.DataFrame(rows, schema_overrides={"deletedValues": pl.String})
 

@@ -113,6 +113,12 @@ class Form(widgets.VBox):
         ``action`` returns a :class:`Done` (its result becomes ``.result`` and its chart is
         drawn), a text (shown as information) or None. An exception becomes an error message
         in the form and ``.error``.
+
+        Example:
+            >>> form = Form(client)
+            >>> form.run(lambda: "nothing to do")
+            >>> form.message.value, form.error
+            ('nothing to do', None)
         """
         self._set_busy(True)
         self.show("working…")
@@ -148,7 +154,14 @@ class Form(widgets.VBox):
         show(self.confirmation, True)
 
     def show(self, text: str, kind: str = "info") -> None:
-        """Put ``text`` on the message line, coloured by ``kind`` (info, success, error)."""
+        """Put ``text`` on the message line, coloured by ``kind`` (info, success, error).
+
+        Example:
+            >>> form = Form(client)
+            >>> form.show("upload a CSV file first", "error")
+            >>> form.message.value, form.message.style.text_color
+            ('upload a CSV file first', '#b00020')
+        """
         self.message.value = text
         self.message.style.text_color = COLOURS[kind]
 

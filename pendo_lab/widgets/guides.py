@@ -67,7 +67,12 @@ class GuideResetPanel(Form):
         self.run(self.refresh)
 
     def refresh(self) -> str:
-        """Reload the guides of every app (id, name, state) and apply the search."""
+        """Reload the guides of every app (id, name, state) and apply the search.
+
+        Example:
+            >>> GuideResetPanel(client).refresh()
+            '7 guides listed'
+        """
         self.guides = self.client.guides.list(expand=True).select("id", "name", "state")
         self._filter()
         return f"{plural(self.guides.height, 'guide')} listed"

@@ -125,13 +125,27 @@ class MetadataEditor(Form):
         self.run(self.reload)
 
     def reload(self, keep: str | None = None) -> str:
-        """Read the schema of the chosen kind again and refill the field choices."""
+        """Read the schema of the chosen kind again and refill the field choices.
+
+        Example:
+            >>> editor = MetadataEditor(client)
+            >>> editor.kind.value = "account"
+            >>> editor.reload()
+            '6 fields in account metadata'
+        """
         self.schema = self.client.metadata.schema(self.kind.value)
         self._fill_fields(keep)
         return f"{plural(self._fields().height, 'field')} in {self.kind.value} metadata"
 
     def use_frame(self, frame: Any) -> None:
-        """Take values from a DataFrame (Polars or pandas): one id column, one per field."""
+        """Take values from a DataFrame (Polars or pandas): one id column, one per field.
+
+        Example:
+            >>> editor = MetadataEditor(client)
+            >>> editor.use_frame(pl.DataFrame({"visitorId": ["visitor-1"], "betatester": [True]}))
+            >>> editor.tabs.selected_index   # the table tab
+            1
+        """
         self.table.use(frame)
         self.tabs.selected_index = 1
 

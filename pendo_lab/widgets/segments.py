@@ -94,7 +94,15 @@ class SegmentManager(Form):
         self._update()
 
     def refresh(self) -> str:
-        """Reload the segment list (the dropdown keeps its choice when it still exists)."""
+        """Reload the segment list (the dropdown keeps its choice when it still exists).
+
+        Example:
+            >>> manager = SegmentManager(client)
+            >>> client.segments.create("Pilot", ["visitor-1"])["name"]
+            'Pilot'
+            >>> manager.refresh()
+            '4 segments listed'
+        """
         self._load_segments(self.segment.value)
         return f"{plural(self.segment_list.height, 'segment')} listed"
 

@@ -12,16 +12,16 @@ import pytest
 from ua_parser import parse
 
 from pendo_lab._exceptions import ValidationError
-from pendo_lab.sandbox._synth import SandboxConfig, build_tables
+from pendo_lab.sandbox._synth import WRITE_TABLES, SandboxConfig, build_tables
 from pendo_lab.sandbox._synth_catalog import DEFAULT_APP_ID, MOBILE_APP_ID, object_id
 
 NOW = datetime(2024, 3, 20, 16, 0, tzinfo=timezone.utc)
 NEW_YORK = ZoneInfo("America/New_York")
 DAY_MS = 86_400_000
-TABLES = {"accounts", "apps", "email_events", "events", "exclude_rules", "features", "feedback",
-          "groups", "guide_events", "guide_resets", "guides", "metadata_schema", "pages",
-          "poll_events", "reports", "segment_members", "segments", "track_types",
-          "visitor_accounts", "visitors", "votes"}
+TABLES = {"accounts", "apps", "datasync_credentials", "email_events", "events", "exclude_rules",
+          "features", "feedback", "groups", "guide_events", "guide_resets", "guide_translations",
+          "guide_versions", "guides", "metadata_schema", "pages", "poll_events", "reports",
+          "segment_members", "segments", "track_types", "visitor_accounts", "visitors", "votes"}
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,16 @@ def test_same_seed_and_clock_give_identical_tables(config, tables):
     assert set(again) == set(tables) == TABLES
     for name, frame in tables.items():
         assert again[name].equals(frame), name
+
+
+def test_the_tables_only_writes_fill_start_empty_with_their_columns(tables):
+    for name, schema in WRITE_TABLES.items():
+        assert tables[name].is_empty() and tables[name].schema == schema, name
+    assert tables["guide_versions"].is_empty()
+    assert tables["guide_versions"].schema == tables["guides"].schema
+    schema = tables["metadata_schema"]
+    assert schema["isDeleted"].dtype == pl.Boolean and not schema["isDeleted"].any()
+    assert schema["deletedValues"].dtype == pl.String and schema["deletedValues"].is_null().all()
 
 
 def test_a_different_seed_changes_behaviour_but_not_the_catalogue(tables):

@@ -1,7 +1,7 @@
 """Data Sync: ``PUT /api/v1/datasync/storageTypes/{type}/destinations/Default/credentials``.
 
-Each accepted rotation is a row of the ``datasync_credentials`` table (created by the first
-one): ``storageType``, ``destination``, ``identity`` (the service account, access key id or
+Each accepted rotation is a row of the ``datasync_credentials`` table (empty at first):
+``storageType``, ``destination``, ``identity`` (the service account, access key id or
 client id), ``secretSha256`` (the first 12 hex digits of the secret's SHA-256: the sandbox
 never keeps a secret) and ``rotatedAt`` (sandbox clock). The answer is an empty 200.
 
@@ -31,8 +31,6 @@ STORAGE_TYPES = {
     "s3": ("an Amazon S3 bucket", ("accessKeyId", "secretAccessKey"), r"(AKIA|ASIA)\w+"),
     "azure": ("a Microsoft Azure blob storage", ("clientId", "clientSecret"), r".+"),
 }
-SCHEMA = {"storageType": pl.String, "destination": pl.String, "identity": pl.String,
-          "secretSha256": pl.String, "rotatedAt": pl.Int64}
 
 
 @route("PUT", "/api/v1/datasync/storageTypes/{storage}/destinations/Default/credentials")
@@ -47,7 +45,7 @@ def rotate_credentials(request, state):
     if missing:
         raise SandboxHTTPError(400, "Missing a required field in the request body: "
                                     + ", ".join(missing))
-    rotations = state.tables.get(TABLE, pl.DataFrame(schema=SCHEMA))
+    rotations = state.tables[TABLE]
     if not rotations.is_empty() and rotations["storageType"][-1] != storage:
         raise SandboxHTTPError(400, f"The existing destination is not {name}")
     identity, secret = (body[field] for field in fields)
@@ -56,5 +54,5 @@ def rotate_credentials(request, state):
     row = {"storageType": storage, "destination": "Default", "identity": identity,
            "secretSha256": hashlib.sha256(secret.encode()).hexdigest()[:12],
            "rotatedAt": state.now_ms()}
-    state.put(TABLE, pl.concat([rotations, pl.DataFrame([row], schema=SCHEMA)]))
+    state.put(TABLE, pl.concat([rotations, pl.DataFrame([row], schema=rotations.schema)]))
     return Reply(b"")

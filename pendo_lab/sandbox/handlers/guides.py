@@ -46,8 +46,6 @@ XLIFF_GUIDES = 15
 #: The languages guides are translated to: those of the sandbox's visitors other than the
 #: authored en-US (INFERRED: the subscription's enabled languages).
 TARGET_LANGUAGES = ("de-DE", "en-GB", "es-419", "fr-FR", "ja-JP", "pt-BR")
-TRANSLATIONS = pl.Schema({"guideId": pl.String, "language": pl.String, "unitId": pl.String,
-                          "target": pl.String})
 #: The source and id parameter of a conversion goal, by item type.
 GOAL_SOURCES = {"Feature": ("featureEvents", "featureId"), "Page": ("pageEvents", "pageId"),
                 "TrackType": ("trackEvents", "trackTypeId")}
@@ -65,7 +63,7 @@ def history(request, state):
     """The current version, then earlier ones (saved by XLIFF imports), newest first."""
     guide_id = _guide(state, path_id(request))["id"]
     current = state.tables["guides"].filter(pl.col("id") == guide_id)
-    earlier = state.tables.get("guide_versions", current.clear())
+    earlier = state.tables["guide_versions"]
     return frame_reply(pl.concat([current, earlier.filter(pl.col("id") == guide_id).reverse()]))
 
 
@@ -154,7 +152,7 @@ def export_xliff(request, state):
     if len(ids) > XLIFF_GUIDES:
         raise SandboxHTTPError(400, f"More than {XLIFF_GUIDES} guides requested ({len(ids)})")
     chosen = [_guide(state, guide_id, "guide id {} not found") for guide_id in ids]
-    done = _translations(state)
+    done = state.tables["guide_translations"]
     files = [_xliff_file(guide, language, done) for guide in chosen
              for language in TARGET_LANGUAGES]
     return Reply(xliff_document(files).encode(), content_type="application/xml")
@@ -200,10 +198,6 @@ def guide_units(guide: dict[str, Any]) -> list[tuple[str, str]]:
         units += [(f"poll.{poll['id']}.choice.{choice['id']}", choice["label"])
                   for choice in poll["idResponses"]]
     return units
-
-
-def _translations(state) -> pl.DataFrame:
-    return state.tables.get("guide_translations", pl.DataFrame(schema=TRANSLATIONS))
 
 
 def _xliff_file(guide: dict[str, Any], language: str, done: pl.DataFrame) -> ET.Element:
@@ -279,7 +273,7 @@ def _store_translations(state, guide_id: str, language: str, targets: dict[str, 
     new = pl.DataFrame({"unitId": list(targets), "target": list(targets.values())},
                        schema={"unitId": pl.String, "target": pl.String}).select(
         guideId=pl.lit(guide_id), language=pl.lit(language), unitId="unitId", target="target")
-    done = _translations(state)
+    done = state.tables["guide_translations"]
     state.put("guide_translations",
               pl.concat([done.join(new, on=["guideId", "language", "unitId"], how="anti"), new]))
 
@@ -289,7 +283,7 @@ def _new_version(state, guide_id: str) -> None:
     table = state.tables["guides"]
     previous = table.filter(pl.col("id") == guide_id)
     state.put("guide_versions",
-              pl.concat([state.tables.get("guide_versions", previous.clear()), previous]))
+              pl.concat([state.tables["guide_versions"], previous]))
     state.put("guides", set_where(table, pl.col("id") == guide_id, lastUpdatedAt=state.now_ms(),
                                   lastUpdatedByUser=API_USER,
                                   stableVersionId=state.new_id(guide_id)))

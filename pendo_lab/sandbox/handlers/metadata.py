@@ -50,7 +50,8 @@ DTYPES = {"string": pl.String, "number": pl.Float64, "boolean": pl.Boolean, "dat
 def schema(request, state):
     """``{group: {field: {type, displayName, isDeleted}}}``."""
     answer: dict[str, dict] = {}
-    for row in _schema(state).filter(pl.col("kind") == _kind(request)).iter_rows(named=True):
+    fields = state.tables["metadata_schema"].filter(pl.col("kind") == _kind(request))
+    for row in fields.iter_rows(named=True):
         answer.setdefault(row["group"], {})[row["field"]] = {
             "type": row["type"], "displayName": row["displayName"], "isDeleted": row["isDeleted"]}
     return answer
@@ -178,7 +179,7 @@ def delete_field(request, state):
 @route("GET", f"{PATH}/dependencies")
 def all_dependencies(request, state):
     """One row per field: ``kind``, ``group``, ``field`` and its dependencies."""
-    fields = _schema(state).filter(~pl.col("isDeleted"))
+    fields = state.tables["metadata_schema"].filter(~pl.col("isDeleted"))
     uses = _report_uses(state)
     return [{"kind": kind, "group": group, "field": field,
              **_dependencies(uses, kind, group, field)}
@@ -219,21 +220,14 @@ def _person(state, kind: str, object_id: str) -> dict[str, Any]:
     return first_row(rows, f"{kind} {object_id!r} not found: check the {kind} id")
 
 
-def _schema(state) -> pl.DataFrame:
-    """``metadata_schema`` with its ``isDeleted`` and ``deletedValues`` columns."""
-    table = state.tables["metadata_schema"]
-    defaults = {"isDeleted": pl.lit(False), "deletedValues": pl.lit(None, pl.String)}
-    return table.with_columns(**{k: v for k, v in defaults.items() if k not in table.columns})
-
-
 def _field(state, kind: str, group: str, field: str) -> dict[str, Any] | None:
-    rows = _schema(state).filter(kind=kind, group=group, field=field)
+    rows = state.tables["metadata_schema"].filter(kind=kind, group=group, field=field)
     return rows.row(0, named=True) if rows.height else None
 
 
 def _set_schema(state, kind: str, group: str, field: str, **values: Any) -> None:
     is_it = (pl.col("kind") == kind) & (pl.col("group") == group) & (pl.col("field") == field)
-    state.put("metadata_schema", set_where(_schema(state), is_it, **values))
+    state.put("metadata_schema", set_where(state.tables["metadata_schema"], is_it, **values))
 
 
 def _field_types(state, kind: str, group: str, items: Iterable[tuple[str, Any]], *,
@@ -336,10 +330,11 @@ def _write(state, kind: str, group: str, values: dict[str, dict[str, Any]],
 
 def _add_field(state, kind: str, group: str, field: str, field_type: str,
                display_name: str) -> None:
+    fields = state.tables["metadata_schema"]
     row = pl.DataFrame([{"kind": kind, "group": group, "field": field, "type": field_type,
                          "displayName": display_name, "isDeleted": False,
-                         "deletedValues": None}], schema=_schema(state).schema)
-    state.put("metadata_schema", pl.concat([_schema(state), row]))
+                         "deletedValues": None}], schema=fields.schema)
+    state.put("metadata_schema", pl.concat([fields, row]))
     table_name, _ = PEOPLE[kind]
     state.put(table_name, state.tables[table_name].with_columns(
         pl.lit(None, DTYPES[field_type]).alias(f"{group}.{field}")))
