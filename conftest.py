@@ -7,6 +7,10 @@ the sandbox whatever the machine has configured.
 
 import pytest
 
+# The conftest.py files under tests/ have no examples; collecting them as doctest modules would
+# import each under the one name ``conftest`` and fail when two test folders are run together.
+collect_ignore_glob = ["tests/*conftest.py"]
+
 PENDO_VARIABLES = ("PENDO_INTEGRATION_KEY", "PENDO_BASE_URL", "PENDO_REGION", "PENDO_TIMEZONE",
                    "PENDO_TRACK_SECRET")
 

@@ -174,10 +174,9 @@ class RetryPolicy:
     a 429 answer, or a connection that was never made.
 
     Example:
-        >>> RetryPolicy(jitter=0).delay(3)
-        4.0
-        >>> RetryPolicy(jitter=0).delay(1, retry_after=7.5)
-        7.5
+        >>> policy = RetryPolicy(max_attempts=3, jitter=0)
+        >>> [policy.delay(attempt) for attempt in range(1, policy.max_attempts)]  # between tries
+        [1.0, 2.0]
     """
 
     max_attempts: int = 5
@@ -193,7 +192,16 @@ class RetryPolicy:
             raise ConfigurationError("RetryPolicy delays and jitter must not be negative")
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait after failed try number ``attempt`` (1-based)."""
+        """Seconds to wait after failed try number ``attempt`` (1-based).
+
+        Example:
+            >>> RetryPolicy(jitter=0).delay(3)
+            4.0
+            >>> RetryPolicy(jitter=0).delay(10)  # capped at max_backoff
+            30.0
+            >>> RetryPolicy().delay(1, retry_after=7.5)  # the server's Retry-After wins
+            7.5
+        """
         if retry_after is not None:
             return retry_after
         base = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))

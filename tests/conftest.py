@@ -1,9 +1,11 @@
-"""Shared fixtures: a recording mock Pendo (until a test needs the sandbox) and sync/async twins."""
+"""Shared fixtures: a recording mock Pendo (until a test needs the sandbox), sync/async twins, and
+an example counter for docs."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 from collections.abc import Callable
 
 import httpx
@@ -96,3 +98,16 @@ def run():
 
     yield resolve
     loop.close()
+
+
+@pytest.fixture
+def examples():
+    """``examples(text)``: how many ``>>>`` lines a module's source or a docs page has.
+
+    The examples themselves run as doctests under ``python -m pytest`` (see pyproject.toml);
+    tests use this to check that the docs keep having them."""
+
+    def count(text: str) -> int:
+        return len(re.findall(r"^\s*>>>", text, re.MULTILINE))
+
+    return count

@@ -16,9 +16,10 @@ class ExprContext:
     """The subscription timezone (IANA name) and a fixed ``now`` in epoch ms (None: the clock).
 
     Example:
+        >>> from pendo_lab.expr import evaluate
         >>> ctx = ExprContext(timezone="America/New_York", now_ms=1_650_000_000_000)
-        >>> ctx.now(), ctx.zone.key
-        (1650000000000, 'America/New_York')
+        >>> evaluate("now() - 1000", {}, ctx)
+        1649999999000
     """
 
     timezone: str = "UTC"
@@ -34,9 +35,19 @@ class ExprContext:
 
     @property
     def zone(self) -> ZoneInfo:
-        """The timezone as a :class:`zoneinfo.ZoneInfo`."""
+        """The timezone as a :class:`zoneinfo.ZoneInfo`.
+
+        >>> ExprContext(timezone="Europe/Paris").zone
+        zoneinfo.ZoneInfo(key='Europe/Paris')
+        """
         return ZoneInfo(self.timezone)
 
     def now(self) -> int:
-        """``now_ms``, or the current time in epoch ms when it is None."""
+        """``now_ms``, or the current time in epoch ms when it is None.
+
+        >>> ExprContext(now_ms=1_650_000_000_000).now()
+        1650000000000
+        >>> ExprContext().now() > 1_650_000_000_000  # the clock
+        True
+        """
         return self.now_ms if self.now_ms is not None else time.time_ns() // 1_000_000

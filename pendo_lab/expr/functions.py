@@ -31,6 +31,12 @@ class Function:
     ``max_args`` is None when the last parameter repeats. ``kinds[i]`` is the set of kinds
     parameter ``i`` accepts (empty: any kind); null is always accepted. A ``strict`` function
     gives null when any argument is null.
+
+    >>> date_add = FUNCTIONS["dateAdd"]
+    >>> date_add.params, date_add.kinds[2], date_add.strict
+    (('time', 'amount', 'unit'), frozenset({'string'}), True)
+    >>> FUNCTIONS["isNull"].strict  # it looks at nulls, so it must see them
+    False
     """
 
     name: str
@@ -43,7 +49,11 @@ class Function:
 
     @property
     def signature(self) -> str:
-        """``name(param, ...)`` as shown in error messages."""
+        """``name(param, ...)`` as shown in error messages.
+
+        >>> FUNCTIONS["dateAdd"].signature, FUNCTIONS["list"].signature
+        ('dateAdd(time, amount, unit)', 'list(value, ...)')
+        """
         more = ", ..." if self.max_args is None else ""
         return f"{self.name}({', '.join(self.params)}{more})"
 

@@ -56,7 +56,15 @@ UNARY_PRECEDENCE = 7  # `!x`, `-x`; postfix `x[i]`, `x.name` bind tighter still
 
 @dataclass(frozen=True)
 class Node:
-    """Base class of every syntax tree node."""
+    """Base class of every syntax tree node.
+
+    >>> from pendo_lab.expr import parse
+    >>> node = parse("x  +  1")
+    >>> isinstance(node, Node), node.pos  # pos: the column of the operator
+    (True, 3)
+    >>> node == parse("x + 1")  # pos takes no part in equality
+    True
+    """
 
     pos: int = field(default=0, compare=False, repr=False, kw_only=True)
 
@@ -99,14 +107,20 @@ class ListLiteral(Node):
 class Field(Node):
     """A row field by its dotted path, e.g. ``metadata.auto.firstvisit``.
 
-    >>> Field("metadata.auto.firstvisit").parts
-    ('metadata', 'auto', 'firstvisit')
+    >>> from pendo_lab.expr import parse
+    >>> parse("metadata.auto.firstvisit")
+    Field(path='metadata.auto.firstvisit')
     """
 
     path: str
 
     @property
     def parts(self) -> tuple[str, ...]:
+        """The path's names, split at its dots.
+
+        >>> Field("metadata.auto.firstvisit").parts
+        ('metadata', 'auto', 'firstvisit')
+        """
         return tuple(self.path.split("."))
 
 

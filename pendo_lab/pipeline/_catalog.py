@@ -47,7 +47,15 @@ TIME_SERIES = Record(
 @dataclass(frozen=True)
 class Source:
     """One source: its parameters, whether it needs a ``timeSeries``, and which id parameter
-    an ``hourRange`` needs (``hour_ids``; one of them must be given)."""
+    an ``hourRange`` needs (``hour_ids``; one of them must be given).
+
+    Example:
+        >>> source = SOURCES["pageEvents"]
+        >>> source.summary
+        'page loads of tagged pages, grouped'
+        >>> sorted(source.params.fields)
+        ['appId', 'blacklist', 'pageId', 'pageIds']
+    """
 
     name: str
     summary: str

@@ -89,7 +89,17 @@ def single_value(frame: pl.DataFrame) -> Any:
 
 
 class Aggregation(Resource):
-    """``client.aggregation``: run aggregation pipelines."""
+    """``client.aggregation``: run aggregation pipelines.
+
+    A request is a :class:`~pendo_lab.pipeline.Pipeline`, a list of stages, the request
+    envelope, or JSON text as Pendo's documentation shows it.
+
+    Example:
+        >>> client.aggregation.value(Pipeline.source("visitors").count()) > 0
+        True
+        >>> client.aggregation.run('[{"source": {"visitors": null}}, {"count": null}]').columns
+        ['count']
+    """
 
     def run(self, request: Any, *, frame: str | None = None, flatten: bool = False,
             details: bool = False, chunk: str | None = None, concurrency: int = 4,
