@@ -238,12 +238,12 @@ def run_report(out_dir: str | Path = DEFAULT_REPORT_DIR,
 
     Charts are drawn as SVG and tables saved into ``out_dir`` unless ``parameters`` say otherwise.
 
-    Example:
-        >>> # Skipped here: it runs the whole notebook in a Jupyter kernel (about ten seconds);
-        >>> # tests/notebooks/test_report.py runs it and checks what it writes.
-        >>> report = run_report("q3-report", {"days": 90})  # doctest: +SKIP
-        >>> report.html  # doctest: +SKIP
-        PosixPath('q3-report/product_health.html')
+    Example (runs the notebook in a Jupyter kernel: about ten seconds):
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     report = run_report(folder, {"days": 14})
+        ...     report.html.name, report.html.exists(), report.sandbox
+        ('product_health.html', True, True)
     """
     out = Path(out_dir)
     parameters = {"chart_renderer": "svg", "output_dir": str(out), **dict(parameters)}
