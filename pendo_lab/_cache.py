@@ -1,8 +1,8 @@
 """An on-disk cache for chunked aggregation pulls: one Parquet file per time window.
 
 A file is named by a hash of the window's canonical request and sits in a folder named by a
-hash of the base URL and of a hash of the integration key, so two subscriptions never share
-entries and the key appears in no file name or content. Only windows that ended at least
+hash of the base URL and of the integration key's fingerprint, so two subscriptions never
+share entries and the key appears in no file name or content. Only windows that ended at least
 :data:`SETTLE` ago are stored (Pendo processes events within minutes, so older windows no
 longer change); an entry older than the time to live is fetched again. Files are written to
 a temporary name and renamed, so a reader never sees half a file.
@@ -13,7 +13,7 @@ Delete it to clear the cache.
 
 Example:
     >>> import tempfile
-    >>> scope = subscription("https://app.pendo.io", "my-key")
+    >>> scope = subscription("https://app.pendo.io", "0a1b2c3d4e5f6a7b")
     >>> cache = WindowCache.open(tempfile.mkdtemp(), scope)
     >>> cache.put([{"source": {"pages": None}}], pl.DataFrame({"id": ["p1"]}))
     >>> cache.get([{"source": {"pages": None}}])["id"].to_list()
@@ -83,14 +83,15 @@ def digest(*parts: str | bytes) -> str:
     return hasher.hexdigest()
 
 
-def subscription(base_url: str, key: str) -> str:
-    """A name for a subscription that reveals neither its key nor the key's own hash.
+def subscription(base_url: str, key_fingerprint: str) -> str:
+    """A name for a subscription that reveals neither its key nor the key's fingerprint
+    (``key_fingerprint``: from the client core's ``key_fingerprint()``).
 
     Example:
-        >>> len(subscription("https://app.pendo.io", "my-key"))
+        >>> len(subscription("https://app.pendo.io", "0a1b2c3d4e5f6a7b"))
         64
     """
-    return digest(base_url, digest(key))
+    return digest(base_url, key_fingerprint)
 
 
 @dataclass(frozen=True)

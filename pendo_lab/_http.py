@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import logging
 import random
 import re
@@ -309,6 +310,17 @@ class _Core:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.hosts.api} key={'set' if self._key else 'unset'}>"
+
+    def key_fingerprint(self) -> str:
+        """A short SHA-256 hex of the integration key: tells keys apart without revealing one.
+
+        Example:
+            >>> core = _Core(Hosts("https://app.pendo.io", "https://data.pendo.io"), "secret")
+            >>> fingerprint = core.key_fingerprint()
+            >>> len(fingerprint), "secret" in fingerprint
+            (16, False)
+        """
+        return hashlib.sha256((self._key or "").encode()).hexdigest()[:16]
 
     def _request(self, http: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
         secret = self._track_secret if call.auth == "track" else self._key

@@ -193,7 +193,7 @@ class Aggregation(Resource):
 
     def _subscription(self) -> str:
         """The cache's and datasets' name for this client's subscription (no key in it)."""
-        return subscription(self._client.hosts.api, self._client._core._key or "")
+        return subscription(self._client.hosts.api, self._client._core.key_fingerprint())
 
     def _output(self, frame: str | None, flatten: bool) -> Callable[[pl.DataFrame], Any]:
         kind = self._frame_kind(frame)

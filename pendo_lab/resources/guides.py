@@ -204,15 +204,27 @@ def parse_xml(data: str | bytes, what: str) -> ET.Element:
         raise ValidationError(f"{what} is not well-formed XML: {exc}") from None
 
 
-def _local(tag: str) -> str:
+def local_name(tag: str) -> str:
+    """An XML tag without its ``{namespace}`` prefix.
+
+    Example:
+        >>> local_name("{urn:oasis:names:tc:xliff:document:1.2}file"), local_name("file")
+        ('file', 'file')
+    """
     return tag.rsplit("}", 1)[-1]
 
 
-def _files(root: ET.Element) -> list[ET.Element]:
-    """The ``<file>`` elements of a parsed document, XLIFF-namespace tags made local."""
+def xliff_files(root: ET.Element) -> list[ET.Element]:
+    """The ``<file>`` elements of a parsed document, XLIFF-namespace tags made local.
+
+    Example:
+        >>> root = parse_xml(xliff_document([ET.Element("file", {"original": "g1"})]), "doc")
+        >>> [file.get("original") for file in xliff_files(root)]
+        ['g1']
+    """
     for element in root.iter():
         element.tag = element.tag.removeprefix(f"{{{XLIFF_NS}}}")
-    return [element for element in root.iter() if _local(element.tag) == "file"]
+    return [element for element in root.iter() if local_name(element.tag) == "file"]
 
 
 def _file_guide(file: ET.Element) -> str:
@@ -240,7 +252,7 @@ def xliff_document(files: Sequence[ET.Element]) -> str:
 def _split_export(response) -> dict[str, str]:
     """An export answer as ``{guideId: xliff_text}``."""
     by_guide: dict[str, list[ET.Element]] = {}
-    for file in _files(parse_xml(response.content, "the XLIFF export answer")):
+    for file in xliff_files(parse_xml(response.content, "the XLIFF export answer")):
         guide = _file_guide(file)
         if not guide:
             raise PendoError(f"the XLIFF export answer has a <file> without a "
@@ -266,10 +278,10 @@ def _import_files(documents: Iterable[str | bytes | Path]) -> list[ET.Element]:
     for number, document in enumerate(documents, 1):
         what = f"XLIFF document {number}"
         root = parse_xml(_read(document), what)
-        if _local(root.tag) != "xliff" or root.get("version") != "1.2":
+        if local_name(root.tag) != "xliff" or root.get("version") != "1.2":
             raise ValidationError(f"{what} must be <xliff version=\"1.2\">, got "
-                                  f"<{_local(root.tag)} version={root.get('version')!r}>")
-        document_files = _files(root)
+                                  f"<{local_name(root.tag)} version={root.get('version')!r}>")
+        document_files = xliff_files(root)
         if not document_files:
             raise ValidationError(f"{what} has no <file> element: export the guide first")
         for index, file in enumerate(document_files, 1):

@@ -55,7 +55,9 @@ DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S %z",
     "%Y-%m-%d %H:%M:%S",
 )
-_ZONE_NAME = re.compile(r" ?[A-Z]{2,5}(?=[+-]\d{4}$|$)")
+#: A zone abbreviation (``MST``) at the end or before a numeric offset; dropped before
+#: matching :data:`DATE_FORMATS`.
+ZONE_NAME = re.compile(r" ?[A-Z]{2,5}(?=[+-]\d{4}$|$)")
 # A cheap regex per format, so strptime only runs on text of the right shape.
 _DIRECTIVES = {"%Y": r"\d{4}", "%m": r"\d\d", "%d": r"\d\d", "%H": r"\d\d", "%I": r"\d\d",
                "%M": r"\d\d", "%S": r"\d\d", "%f": r"\d{1,6}", "%z": r"(?:Z|[+-]\d\d:?\d\d)",
@@ -74,7 +76,7 @@ def is_pendo_date(text: str) -> bool:
         False
     """
     text = text.strip()
-    candidates = (text, _ZONE_NAME.sub("", text))
+    candidates = (text, ZONE_NAME.sub("", text))
     return text.isdigit() or any(shape.fullmatch(c) and _parses(c, layout)
                                  for c in candidates for shape, layout in _SHAPES)
 

@@ -89,12 +89,24 @@ def _status(path: str) -> Call:
     return Call("GET", f"{path}/status")
 
 
+def _check_wait(timeout: float, interval: float) -> None:
+    """Refuse a negative ``timeout`` or ``interval`` for a wait.
+
+    Example:
+        >>> _check_wait(-1, 2.0)
+        Traceback (most recent call last):
+        ...
+        pendo_lab._exceptions.ValidationError: timeout= and interval= must not be negative
+    """
+    if timeout < 0 or interval < 0:
+        raise ValidationError("timeout= and interval= must not be negative")
+
+
 def _poll(call: Call, what: str, timeout: float, interval: float, progress: bool) -> Plan:
     """Poll ``call`` until the job is done (its last status) or failed, with a progress bar."""
     from tqdm.auto import tqdm
 
-    if timeout < 0 or interval < 0:
-        raise ValidationError("timeout= and interval= must not be negative")
+    _check_wait(timeout, interval)
     started = time.monotonic()
     bar = tqdm(desc=what, unit="poll", disable=not progress)
     try:
@@ -338,6 +350,7 @@ class Segments(Resource):
             >>> client.segments.export_visitors(beta["id"], interval=0.5, progress=False).columns
             ['visitorId']
         """
+        _check_wait(timeout, interval)
         start = self._start_export_call(segment_id)
         parse = self._csv_frame(frame)
 

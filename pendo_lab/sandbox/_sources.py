@@ -360,7 +360,7 @@ def page_events(request: Request) -> pl.LazyFrame:
     _check_hour(request, ids)
     rows = request.events("events", ids).filter(pl.col("type") == "page")
     pages = _objects(request.tables["pages"], ids)
-    matches = _page_matches(rows.select("url").unique().collect()["url"], pages)
+    matches = page_matches(rows.select("url").unique().collect()["url"], pages)
     rows = rows.join(matches.lazy(), on="url").with_columns(
         parameters=pl.when(pl.col("parameter").is_not_null()).then(pl.struct("parameter")))
     return _grouped(rows, request, ["pageId", "parameters"])
@@ -372,7 +372,7 @@ def feature_events(request: Request) -> pl.LazyFrame:
     _check_hour(request, ids)
     rows = request.events("events", ids).filter(pl.col("type") == "feature")
     features = _objects(request.tables["features"], ids)
-    matches = _feature_matches(rows.select("elementPath").unique().collect()["elementPath"],
+    matches = feature_matches(rows.select("elementPath").unique().collect()["elementPath"],
                                features)
     return _grouped(rows.join(matches.lazy(), on="elementPath"), request, ["featureId"])
 
@@ -392,7 +392,7 @@ def _objects(table: pl.DataFrame, ids: list[str] | None) -> pl.DataFrame:
     return table if ids is None else table.filter(pl.col("id").is_in(ids))
 
 
-def _page_matches(urls: pl.Series, pages: pl.DataFrame) -> pl.DataFrame:
+def page_matches(urls: pl.Series, pages: pl.DataFrame) -> pl.DataFrame:
     """(url, pageId, parameter) for every page whose rules match each distinct URL."""
     found = []
     for page_id, rules in pages.select("id", "rules").iter_rows():
@@ -406,7 +406,7 @@ def _page_matches(urls: pl.Series, pages: pl.DataFrame) -> pl.DataFrame:
                                                    "parameter": pl.String})
 
 
-def _feature_matches(paths: pl.Series, features: pl.DataFrame) -> pl.DataFrame:
+def feature_matches(paths: pl.Series, features: pl.DataFrame) -> pl.DataFrame:
     """(elementPath, featureId) for every feature whose rules match each distinct path."""
     found = []
     for feature_id, rules in features.select("id", "elementPathRules").iter_rows():

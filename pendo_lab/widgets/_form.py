@@ -284,6 +284,23 @@ def parse_ids(text: str) -> list[str]:
     return unique(part.strip() for part in re.split(r"[,;\t\r\n]", text))
 
 
+def required_text(box: widgets.Text, what: str) -> str:
+    """The text in ``box`` without surrounding spaces; blank raises "enter ``what``".
+
+    Example:
+        >>> required_text(widgets.Text(" s1 "), "a segment name")
+        's1'
+        >>> required_text(widgets.Text(" "), "a segment name")
+        Traceback (most recent call last):
+        ...
+        pendo_lab._exceptions.ValidationError: enter a segment name
+    """
+    text = box.value.strip()
+    if not text:
+        raise ValidationError(f"enter {what}")
+    return text
+
+
 def column_ids(frame: pl.DataFrame, column: str) -> list[str]:
     """The distinct non-blank ids in a column, as text, in order of first appearance.
 

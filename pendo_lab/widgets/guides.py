@@ -27,7 +27,7 @@ import ipywidgets as widgets
 import polars as pl
 
 from .._exceptions import ValidationError
-from ._form import Done, Form, plural, sample
+from ._form import Done, Form, plural, required_text, sample
 
 
 class GuideResetPanel(Form):
@@ -94,10 +94,7 @@ class GuideResetPanel(Form):
         return self.guides.filter(pl.col("id") == self.guide.value).row(0, named=True)
 
     def _visitor(self) -> str:
-        visitor = self.visitor.value.strip()
-        if not visitor:
-            raise ValidationError("enter the visitor id whose seen guides to reset")
-        return visitor
+        return required_text(self.visitor, "the visitor id whose seen guides to reset")
 
     def _ask_seen(self) -> None:
         guide, visitor = self._chosen(), self._visitor()

@@ -26,7 +26,7 @@ import polars as pl
 
 from .._exceptions import ValidationError
 from ..resources.metadata import DATE_FORMATS, FIELD_TYPES, KINDS, WRITE_GROUPS, metadata_value
-from ._form import Done, Form, TableInput, counts_chart, plural, sample, show
+from ._form import Done, Form, TableInput, counts_chart, plural, required_text, sample, show
 
 #: The type checked for each schema type (``date`` is how Pendo's schema names ``time``
 #: fields); other types (lists) are sent unchecked.
@@ -189,9 +189,7 @@ class MetadataEditor(Form):
 
     def _set_one(self) -> Done:
         field, field_type = self._chosen()
-        object_id = self.object_id.value.strip()
-        if not object_id:
-            raise ValidationError(f"enter the {self.kind.value} id")
+        object_id = required_text(self.object_id, f"the {self.kind.value} id")
         value = typed_value(self.value.value, field, field_type)
         self.client.metadata.set_value(self.kind.value, self.group.value, object_id, field, value,
                                        field_type=field_type)
@@ -290,9 +288,7 @@ class MetadataEditor(Form):
     # --- fields ------------------------------------------------------------------------------
 
     def _create_field(self) -> Done:
-        name = self.new_field.value.strip()
-        if not name:
-            raise ValidationError("enter the new field's name")
+        name = required_text(self.new_field, "the new field's name")
         answer = self.client.metadata.create_fields(self.kind.value, self.group.value,
                                                     {name: self.new_type.value})
         self.reload(keep=name)

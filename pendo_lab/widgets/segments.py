@@ -37,7 +37,8 @@ from ..resources.segments import (
     SegmentTimeoutError,
     job_state,
 )
-from ._form import Done, Form, TableInput, column_ids, counts_chart, parse_ids, plural, sample, show
+from ._form import (Done, Form, TableInput, column_ids, counts_chart, parse_ids, plural,
+                    required_text, sample, show)
 
 ACTIONS = ("Create", "Rename", "Replace visitors", "Add visitors", "Remove visitors", "Delete")
 PASTED, TABLE = "Pasted ids", "Table column"
@@ -182,10 +183,7 @@ class SegmentManager(Form):
         return operation()
 
     def _name(self) -> str:
-        name = self.name.value.strip()
-        if not name:
-            raise ValidationError("enter a segment name")
-        return name
+        return required_text(self.name, "a segment name")
 
     def _segment(self) -> dict:
         if self.segment.value is None:

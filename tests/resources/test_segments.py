@@ -261,6 +261,12 @@ def test_export_visitors_reports_a_failed_job(client, mock, run):
     assert len(mock.requests) == 2
 
 
+def test_export_visitors_rejects_negative_timing_before_sending(client, mock, run):
+    with pytest.raises(pendo_lab.ValidationError, match="must not be negative"):
+        run(client.segments.export_visitors("s1", timeout=-1, progress=False))
+    assert mock.requests == []
+
+
 def test_wait_export_polls_the_job(client, mock, run):
     mock.reply(body={"status": "pending"}).reply(body={"status": "complete", "rows": 2})
     assert run(client.segments.wait_export("s1", "j1", interval=0, progress=False))["rows"] == 2

@@ -1,5 +1,6 @@
 """Sandbox fixtures: one pinned subscription, and clients on it four ways.
 
+``shared_box`` and ``shared_client`` are one sandbox per module, for tests that only read.
 ``box_client`` runs each test against the sandbox in process and over a real HTTP server on
 127.0.0.1, each with the sync and the async client.
 """
@@ -18,6 +19,18 @@ NOW = "2026-11-02T15:30:00Z"
 def box():
     """A fresh sandbox per test (writes in one test never leak into another)."""
     return Sandbox(seed=7, now=NOW, job_seconds=0.2)
+
+
+@pytest.fixture(scope="module")
+def shared_box():
+    """One sandbox for a whole test module, for modules whose tests only read."""
+    return Sandbox(seed=7, now=NOW)
+
+
+@pytest.fixture(scope="module")
+def shared_client(shared_box):
+    """A client on ``shared_box``."""
+    return shared_box.client()
 
 
 @pytest.fixture(params=["inprocess-sync", "inprocess-async", "server-sync", "server-async"])

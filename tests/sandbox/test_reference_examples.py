@@ -19,9 +19,7 @@ import polars as pl
 import pytest
 
 from pendo_lab.pipeline._relaxed import loads_relaxed
-from pendo_lab.sandbox import Sandbox
 
-NOW = "2026-11-02T15:30:00Z"   # the clock of tests/sandbox/conftest.py
 EXAMPLES = Path(__file__).parents[1] / "data" / "reference_examples"
 INDEX = orjson.loads((EXAMPLES / "index.json").read_bytes())
 DEFAULT_APP = -323232
@@ -92,25 +90,14 @@ def local_day(ms: int, timezone: str) -> date:
 
 
 @pytest.fixture(scope="module")
-def box():
-    """One sandbox for the module: the examples only read."""
-    return Sandbox(seed=7, now=NOW)
-
-
-@pytest.fixture(scope="module")
-def client(box):
-    return box.client()
-
-
-@pytest.fixture(scope="module")
-def ids(box) -> dict[str, str]:
+def ids(shared_box) -> dict[str, str]:
     """Real ids for the placeholders: each one chosen so its example has data to answer."""
-    tables, today = box.tables, local_day(box.state.now_ms(), box.timezone)
+    tables, today = shared_box.tables, local_day(shared_box.state.now_ms(), shared_box.timezone)
     events = tables["events"].filter(
         pl.col("appId") == DEFAULT_APP, pl.col("type") != "track", pl.col("accountId") != "",
         ~pl.col("visitorId").str.starts_with("_PENDO_T_"),
     ).with_columns(day=pl.col("browserTime").map_elements(
-        lambda ms: local_day(ms, box.timezone), return_dtype=pl.Date))
+        lambda ms: local_day(ms, shared_box.timezone), return_dtype=pl.Date))
     seen_today = events.filter(pl.col("day") == today)
     seen_before = events.filter(pl.col("day").is_between(today - timedelta(days=10),
                                                          today - timedelta(days=1)))
@@ -161,11 +148,11 @@ def test_every_example_has_a_fields_entry():
 
 
 @pytest.mark.parametrize("entry", INDEX, ids=[entry["file"][:-6] for entry in INDEX])
-def test_example_returns_rows_of_the_documented_shape(client, ids, entry):
+def test_example_returns_rows_of_the_documented_shape(shared_client, ids, entry):
     text = example_text(entry, ids)
     body = orjson.dumps(loads_relaxed(text)).decode()        # the comments still name them
     assert not any(placeholder in body for placeholder in entry["placeholders"])
-    rows = client.aggregation.raw(text)["results"]
+    rows = shared_client.aggregation.raw(text)["results"]
     assert rows, f"{entry['file']} returned no rows"
     mode, fields = FIELDS[entry["file"]]
     for row in rows:
@@ -175,40 +162,41 @@ def test_example_returns_rows_of_the_documented_shape(client, ids, entry):
             assert fields <= set(row), sorted(fields - set(row))
 
 
-def test_email_events_leave_out_what_the_reference_says_they_do_not_include(client, ids):
+def test_email_events_leave_out_what_the_reference_says_they_do_not_include(shared_client, ids):
     entry = next(e for e in INDEX if e["source"] == "emailEvents")
-    rows = client.aggregation.raw(example_text(entry, ids))["results"]
+    rows = shared_client.aggregation.raw(example_text(entry, ids))["results"]
     assert rows and all(row["type"] == "email:pendo:sent" for row in rows)
     assert not {"remoteIp", "serverName", "url"} & {key for row in rows for key in row}
 
 
-def test_events_by_visitor_sums_the_raw_log(box, client, ids):
+def test_events_by_visitor_sums_the_raw_log(shared_box, shared_client, ids):
     entry = next(e for e in INDEX if e["file"].startswith("19_"))
-    (row,) = client.aggregation.raw(example_text(entry, ids))["results"]
-    today = local_day(box.state.now_ms(), box.timezone)
-    raw = box.tables["events"].filter(
+    (row,) = shared_client.aggregation.raw(example_text(entry, ids))["results"]
+    today = local_day(shared_box.state.now_ms(), shared_box.timezone)
+    raw = shared_box.tables["events"].filter(
         pl.col("visitorId") == ids["exampleVisitor"], pl.col("appId") == DEFAULT_APP,
         pl.col("type") != "track")
     assert row["totalEvents"] == sum(
-        1 for ms in raw["browserTime"] if local_day(ms, box.timezone) == today)
+        1 for ms in raw["browserTime"] if local_day(ms, shared_box.timezone) == today)
 
 
-def test_pes_is_the_mean_of_its_components(client, ids):
+def test_pes_is_the_mean_of_its_components(shared_client, ids):
     entry = next(e for e in INDEX if e["file"].startswith("10_"))
-    (row,) = client.aggregation.raw(example_text(entry, ids))["results"]
+    (row,) = shared_client.aggregation.raw(example_text(entry, ids))["results"]
     parts = [row[name] for name in ("adoption", "stickiness", "growth")]
     assert all(0 <= part <= 100 for part in parts)
     assert row["pes"] == pytest.approx(sum(parts) / 3)
 
 
-def test_minimal_adoption_uses_the_apps_core_events(client, ids):
+def test_minimal_adoption_uses_the_apps_core_events(shared_client, ids):
     entry = next(e for e in INDEX if e["file"].startswith("12_"))
-    (row,) = client.aggregation.raw(example_text(entry, ids))["results"]
+    (row,) = shared_client.aggregation.raw(example_text(entry, ids))["results"]
     assert 0 < row["adoption"] < 100
 
 
-def test_guide_goals_count_visitors_who_used_the_page_after_seeing_the_guide(box, client, ids):
+def test_guide_goals_count_visitors_who_used_the_page_after_seeing_the_guide(shared_box,
+                                                                             shared_client, ids):
     entry = next(e for e in INDEX if e["file"].startswith("25_"))
-    (row,) = client.aggregation.raw(example_text(entry, ids))["results"]
-    saw = box.tables["guide_events"].filter(guideId=ids["insertGuideId"], type="guideSeen")
+    (row,) = shared_client.aggregation.raw(example_text(entry, ids))["results"]
+    saw = shared_box.tables["guide_events"].filter(guideId=ids["insertGuideId"], type="guideSeen")
     assert 0 < row["converted"] <= saw["visitorId"].n_unique()

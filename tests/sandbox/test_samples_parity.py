@@ -32,9 +32,6 @@ import polars as pl
 import pytest
 
 from pendo_lab.pipeline._relaxed import loads_relaxed
-from pendo_lab.sandbox import Sandbox
-
-NOW = "2026-11-02T15:30:00Z"   # the clock of tests/sandbox/conftest.py
 
 SAMPLES = Path(__file__).parents[1] / "data" / "pendo_samples"
 REQUESTS = sorted(path.name for path in SAMPLES.glob("*.json"))
@@ -50,17 +47,6 @@ PAIRS = {
 VISITORS = ("User_Data_visitors.json", "User_Data_Sample_Visitor_Data.txt")
 #: Fields a row carries only when it has a value (see the module docstring).
 SENT_WHEN_PRESENT = {"parameters"}
-
-
-@pytest.fixture(scope="module")
-def box():
-    """One sandbox for the module: these requests only read."""
-    return Sandbox(seed=7, now=NOW)
-
-
-@pytest.fixture(scope="module")
-def client(box):
-    return box.client()
 
 
 def request_text(name: str) -> str:
@@ -114,15 +100,15 @@ def mismatches(expected_rows: list[dict], rows: list[dict]) -> list[str]:
 
 
 @pytest.mark.parametrize("name", REQUESTS)
-def test_every_published_request_runs_as_published(client, name):
-    envelope = client.aggregation.raw(request_text(name))
+def test_every_published_request_runs_as_published(shared_client, name):
+    envelope = shared_client.aggregation.raw(request_text(name))
     assert isinstance(envelope["results"], list)
     assert all(isinstance(row, dict) for row in envelope["results"])
 
 
 @pytest.mark.parametrize("name", sorted(PAIRS))
-def test_rows_match_pendos_sample_output(client, name):
-    rows = client.aggregation.raw(request_text(name))["results"]
+def test_rows_match_pendos_sample_output(shared_client, name):
+    rows = shared_client.aggregation.raw(request_text(name))["results"]
     expected = sample_rows(PAIRS[name])
     assert rows and expected
     assert mismatches(expected, rows) == []
@@ -141,29 +127,30 @@ def test_the_parity_rules_catch_differences():
         "row 0 has keys ['note'] (extra or missing)"]
 
 
-def test_page_events_leave_out_parameters_a_row_does_not_have(client):
-    rows = client.aggregation.raw(request_text("Page_Events_Data_pageEvents.json"))["results"]
+def test_page_events_leave_out_parameters_a_row_does_not_have(shared_client):
+    request = request_text("Page_Events_Data_pageEvents.json")
+    rows = shared_client.aggregation.raw(request)["results"]
     with_parameters = [row for row in rows if "parameters" in row]
     assert with_parameters and len(with_parameters) < len(rows)
     assert all(isinstance(row["parameters"]["parameter"], str) for row in with_parameters)
 
 
-def test_visitor_request_matches_the_sample_through_its_select(client):
+def test_visitor_request_matches_the_sample_through_its_select(shared_client):
     request = loads_relaxed(request_text(VISITORS[0]))
     selected = request["request"]["pipeline"][-1]["select"]
     raw_sample = flat(sample_rows(VISITORS[1])[0])
     expected = [{out: raw_sample[path] for out, path in selected.items()}]
-    rows = client.aggregation.raw(request_text(VISITORS[0]))["results"]
+    rows = shared_client.aggregation.raw(request_text(VISITORS[0]))["results"]
     assert rows
     assert mismatches(expected, rows) == []
 
 
-def test_visitor_source_rows_match_the_sample_on_pendos_own_fields(client):
+def test_visitor_source_rows_match_the_sample_on_pendos_own_fields(shared_client):
     sample = flat(sample_rows(VISITORS[1])[0])
     own = {key: value for key, value in sample.items()
            if key == "visitorId" or key.startswith(("metadata.auto.", "metadata.auto__"))}
     rows = [flat(row) for row in
-            client.aggregation.raw([{"source": {"visitors": None}}])["results"]]
+            shared_client.aggregation.raw([{"source": {"visitors": None}}])["results"]]
     assert all(value is not None for row in rows for value in row.values())
     auto = {key for row in rows for key in row if key.startswith("metadata.auto.")}
     assert auto == {key for key in own if key.startswith("metadata.auto.")}
@@ -173,8 +160,8 @@ def test_visitor_source_rows_match_the_sample_on_pendos_own_fields(client):
 
 
 @pytest.fixture(scope="module")
-def nps(box):
-    guide = box.tables["guides"].filter(name="NPS survey").row(0, named=True)
+def nps(shared_box):
+    guide = shared_box.tables["guides"].filter(name="NPS survey").row(0, named=True)
     return {"guide": guide["id"], "score": guide["polls"][0]["id"],
             "comment": guide["polls"][1]["id"]}
 
@@ -186,16 +173,16 @@ def nps_request(name: str, nps: dict) -> str:
             .replace('"pollId": "pollId2"', f'"pollId": "{nps["comment"]}"'))
 
 
-def test_nps_poll_ids_request_finds_the_guides_polls(client, nps):
-    rows = client.aggregation.raw(nps_request("NPS_Data_getPollIds.json", nps))["results"]
+def test_nps_poll_ids_request_finds_the_guides_polls(shared_client, nps):
+    rows = shared_client.aggregation.raw(nps_request("NPS_Data_getPollIds.json", nps))["results"]
     assert rows == [{"pollId1": nps["score"], "pollId2": nps["comment"]}]
 
 
-def test_combined_nps_responses_join_score_and_comment_per_visitor(box, client, nps):
-    rows = client.aggregation.raw(nps_request("NPS_Data_combinedNpsResponses.json", nps))
+def test_combined_nps_responses_join_score_and_comment_per_visitor(shared_box, shared_client, nps):
+    rows = shared_client.aggregation.raw(nps_request("NPS_Data_combinedNpsResponses.json", nps))
     rows = rows["results"]
-    rules = box.tables["exclude_rules"]
-    answers = box.tables["poll_events"].filter(
+    rules = shared_box.tables["exclude_rules"]
+    answers = shared_box.tables["poll_events"].filter(
         pl.col("guideId") == nps["guide"], ~pl.col("visitorId").str.starts_with("_PENDO_T_"),
         ~pl.col("visitorId").is_in(rules.filter(kind="visitorId")["value"].implode()),
         ~pl.col("accountId").is_in(rules.filter(kind="accountId")["value"].implode()))
@@ -217,15 +204,15 @@ def test_combined_nps_responses_join_score_and_comment_per_visitor(box, client, 
     ("Monthly_Active_User_and_Account_monthlyactiveusercount.json", "uniqueVisitors"),
     ("Monthly_Active_User_and_Account_monthlyactiveaccountcount.json", "uniqueAccounts"),
 ])
-def test_monthly_active_counts_are_one_row_with_the_clock(box, client, name, field):
-    (row,) = client.aggregation.raw(request_text(name))["results"]
+def test_monthly_active_counts_are_one_row_with_the_clock(shared_box, shared_client, name, field):
+    (row,) = shared_client.aggregation.raw(request_text(name))["results"]
     assert set(row) == {field, "date"}
-    assert row["date"] == box.state.now_ms()
+    assert row["date"] == shared_box.state.now_ms()
     assert isinstance(row[field], int) and row[field] > 0
 
 
-def test_events_request_sums_time_and_events_per_visitor_account_and_day(client):
-    rows = client.aggregation.raw(request_text("Events_Events.json"))["results"]
+def test_events_request_sums_time_and_events_per_visitor_account_and_day(shared_client):
+    rows = shared_client.aggregation.raw(request_text("Events_Events.json"))["results"]
     assert rows
     assert all(set(row) == {"visitorId", "accountId", "day", "totalTime", "totalEvents"}
                for row in rows)
@@ -234,21 +221,21 @@ def test_events_request_sums_time_and_events_per_visitor_account_and_day(client)
     assert order == sorted(order)
 
 
-def test_user_requests_keep_identified_or_anonymous_visitors(client):
-    anonymous = client.aggregation.raw(request_text("User_Data_anonymous_visitors.json"))
-    identified = client.aggregation.raw(request_text("User_Data_visitors.json"))
+def test_user_requests_keep_identified_or_anonymous_visitors(shared_client):
+    anonymous = shared_client.aggregation.raw(request_text("User_Data_anonymous_visitors.json"))
+    identified = shared_client.aggregation.raw(request_text("User_Data_visitors.json"))
     assert anonymous["results"] and identified["results"]
     assert all(row["visitorId"].startswith("_PENDO_T_") for row in anonymous["results"])
     assert not any(row["visitorId"].startswith("_PENDO_T_") for row in identified["results"])
 
 
-def test_new_users_are_first_seen_in_the_last_seven_days(box, client):
-    rows = client.aggregation.raw(request_text("User_Data_newUserLastXdays.json"))["results"]
-    week_ago = box.state.now_ms() - 7 * 86_400_000
+def test_new_users_are_first_seen_in_the_last_seven_days(shared_box, shared_client):
+    rows = shared_client.aggregation.raw(request_text("User_Data_newUserLastXdays.json"))["results"]
+    week_ago = shared_box.state.now_ms() - 7 * 86_400_000
     assert rows and all(row["first"] >= week_ago for row in rows)
-    expected = box.tables["visitors"].filter(
-        ~box.tables["visitors"]["visitorId"].str.starts_with("_PENDO_T_"),
-        box.tables["visitors"]["auto.firstvisit"] >= week_ago)
+    expected = shared_box.tables["visitors"].filter(
+        ~shared_box.tables["visitors"]["visitorId"].str.starts_with("_PENDO_T_"),
+        shared_box.tables["visitors"]["auto.firstvisit"] >= week_ago)
     assert len(rows) == expected.height
 
 

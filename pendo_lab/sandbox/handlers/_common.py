@@ -107,3 +107,26 @@ def set_where(table: pl.DataFrame, condition: pl.Expr, **values: Any) -> pl.Data
     return table.with_columns(
         pl.when(condition).then(pl.lit(value, dtype=table.schema[column])).otherwise(column)
         .alias(column) for column, value in values.items())
+
+
+def non_blank(value: Any) -> bool:
+    """Whether ``value`` is a string with something besides whitespace in it.
+
+    Example:
+        >>> non_blank("a b"), non_blank("  "), non_blank(3)
+        (True, False, False)
+    """
+    return isinstance(value, str) and bool(value.strip())
+
+
+def without_nulls(value: Any) -> Any:
+    """``value`` with null fields, and objects left empty by that, removed at every depth.
+
+    Example:
+        >>> without_nulls({"agent": {"email": "a@b.c", "name": None}, "custom": {"x": None}})
+        {'agent': {'email': 'a@b.c'}}
+    """
+    if not isinstance(value, dict):
+        return value
+    kept = {name: without_nulls(field) for name, field in value.items()}
+    return {name: field for name, field in kept.items() if field is not None and field != {}}

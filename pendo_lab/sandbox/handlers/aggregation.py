@@ -10,7 +10,6 @@ left out of the rows, as Pendo leaves out what a row does not have; nulls a pipe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import orjson
 import polars as pl
@@ -20,6 +19,7 @@ from ...engine import (AdoptionOptions, EngineContext, MetricOptions, SourceSpec
                        resolve_time_series, run)
 from .._app import Reply, SandboxHTTPError, route
 from .._sources import SPARSE_FIELDS
+from ._common import without_nulls
 
 #: Stages that stand first in a pipeline in place of a source and compute engagement scores.
 METRIC_STAGES = ("pes", "adoption", "growth", "stickiness")
@@ -74,21 +74,12 @@ def rows_json(frame: pl.DataFrame) -> bytes:
     rows = orjson.loads(content)
     for row in rows:
         for name in sparse:
-            value = _without_nulls(row[name])
-            if value is None:
+            value = without_nulls(row[name])
+            if value is None or value == {}:
                 del row[name]
             else:
                 row[name] = value
     return orjson.dumps(rows)
-
-
-def _without_nulls(value: Any) -> Any:
-    """``value`` with null object members left out; an object left empty becomes null."""
-    if not isinstance(value, dict):
-        return value
-    kept = {key: inner for key, item in value.items()
-            if (inner := _without_nulls(item)) is not None}
-    return kept or None
 
 
 @route("POST", "/api/v1/aggregation", writes=False)

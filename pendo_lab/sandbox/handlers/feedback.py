@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from .._app import SandboxHTTPError, route
-from ._common import first_row, json_object, path_id
+from ._common import first_row, json_object, non_blank, path_id
 
 INVALID = ("AccountId, title, appIds, importance are missing or values passed are "
            "invalid/blank in request")
@@ -31,24 +31,20 @@ UNKNOWN = "The appId, accountId, or visitorId provided do not exist."
 IMPORTANCE = {-1: "Not interested", 1: "Nice to have", 2: "Must have"}
 
 
-def _text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
 def _int_list(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(type(v) is int for v in value)
 
 
 def _labels(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, dict) and _text(v.get("name"))
-                                           for v in value)
+    return isinstance(value, list) and all(isinstance(v, dict) and non_blank(v.get("name"))
+                                               for v in value)
 
 
 #: Body field -> check of its value.
 FIELDS: dict[str, Callable[[Any], bool]] = {
-    "title": _text,
-    "accountId": _text,
-    "visitorId": _text,
+    "title": non_blank,
+    "accountId": non_blank,
+    "visitorId": non_blank,
     "importance": lambda v: type(v) is int and v in IMPORTANCE,
     "appIds": _int_list,
     "description": lambda v: isinstance(v, str),

@@ -36,7 +36,8 @@ import polars as pl
 
 from ..._exceptions import ValidationError
 from ...engine import SourceSpec, TimeWindow
-from ...resources.guides import GUIDE_ID_ATTRIBUTE, _files, _local, parse_xml, xliff_document
+from ...resources.guides import (GUIDE_ID_ATTRIBUTE, local_name, parse_xml, xliff_document,
+                                 xliff_files)
 from .._app import Reply, SandboxHTTPError, route
 from ._common import API_USER, first_row, frame_reply, path_id, set_where
 from .pages import objects
@@ -223,9 +224,9 @@ def _import_files(body: bytes) -> list[ET.Element]:
         root = parse_xml(body, "the XLIFF request")
     except ValidationError as exc:
         raise SandboxHTTPError(400, f"{IMPROPER}: {exc}") from None
-    if _local(root.tag) != "xliff" or root.get("version") != "1.2":
+    if local_name(root.tag) != "xliff" or root.get("version") != "1.2":
         raise SandboxHTTPError(400, 'XLIFF Version string must be "1.2" (<xliff version="1.2">)')
-    files = _files(root)
+    files = xliff_files(root)
     if not files:
         raise SandboxHTTPError(400, f"{IMPROPER}: no <file> element")
     if len(files) > XLIFF_GUIDES:

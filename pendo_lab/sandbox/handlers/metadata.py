@@ -31,7 +31,7 @@ import orjson
 import polars as pl
 
 from ...resources._base import MIN_EPOCH_MS
-from ...resources.metadata import _ZONE_NAME, DATE_FORMATS
+from ...resources.metadata import DATE_FORMATS, ZONE_NAME
 from .._app import Reply, SandboxHTTPError, route
 from ._common import PEOPLE, first_row, path_id, set_where
 
@@ -292,7 +292,7 @@ def epoch_ms(value: Any) -> int | None:
     text = value.strip()
     if text.isdigit():
         return epoch_ms(int(text))
-    for candidate in (text, _ZONE_NAME.sub("", text)):
+    for candidate in (text, ZONE_NAME.sub("", text)):
         for layout in DATE_FORMATS:
             try:
                 moment = datetime.strptime(candidate, layout)

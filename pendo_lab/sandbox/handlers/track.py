@@ -24,7 +24,7 @@ import polars as pl
 
 from .._app import SandboxHTTPError, route
 from .._synth_catalog import DEFAULT_APP_ID, object_id
-from ._common import PEOPLE, do_not_process, json_object
+from ._common import PEOPLE, do_not_process, json_object, non_blank
 
 BAD_EVENT = "Error unmarshalling track event data"
 SERVER = "apitrackevent"
@@ -55,15 +55,11 @@ def track_event(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _text(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
 #: The Track Object's fields: name, required, check, the rule the check enforces.
 _FIELDS = (
     ("type", True, lambda v: v == "track", 'must be "track"'),
-    ("event", True, _text, "must be a non-blank string"),
-    ("visitorId", True, _text, "must be a non-blank string"),
+    ("event", True, non_blank, "must be a non-blank string"),
+    ("visitorId", True, non_blank, "must be a non-blank string"),
     ("timestamp", True, lambda v: isinstance(v, int) and not isinstance(v, bool),
      "must be epoch milliseconds"),
     ("accountId", False, lambda v: isinstance(v, str), "must be a string"),

@@ -25,8 +25,8 @@ from typing import Any
 import polars as pl
 
 from .._app import SandboxHTTPError, route
-from .._sources import _feature_matches, _page_matches, metadata_rows
-from ._common import PEOPLE, do_not_process, frame_reply, path_id
+from .._sources import feature_matches, metadata_rows, page_matches
+from ._common import PEOPLE, do_not_process, frame_reply, path_id, without_nulls
 
 DAY_MS = 86_400_000
 HISTORY_DAYS = 180
@@ -72,30 +72,17 @@ def person_metadata(state, kind: str, person_id: str) -> dict[str, Any]:
     return without_nulls(metadata_rows(rows, key).collect()["metadata"][0])
 
 
-def without_nulls(value: Any) -> Any:
-    """``value`` with null fields, and objects left empty by that, removed at every depth.
-
-    Example:
-        >>> without_nulls({"agent": {"email": "a@b.c", "name": None}, "custom": {"x": None}})
-        {'agent': {'email': 'a@b.c'}}
-    """
-    if not isinstance(value, dict):
-        return value
-    kept = {name: without_nulls(field) for name, field in value.items()}
-    return {name: field for name, field in kept.items() if field is not None and field != {}}
-
-
 def history_rows(events: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Runs of consecutive use of pages, untagged URLs, features and track types in
     ``events`` (one visitor's, in time order): ``type``, ``id``, ``ts``, ``lastTs``, ``uri``."""
     events = events.with_columns(n=pl.int_range(pl.len()))
     on_pages = events.filter(pl.col("url") != "")
-    pages = _page_matches(on_pages["url"].unique(), tables["pages"])
+    pages = page_matches(on_pages["url"].unique(), tables["pages"])
     page_use = on_pages.join(pages, on="url", how="left").select(
         "n", "browserTime", id=pl.coalesce("pageId", "url"),
         type=pl.when(pl.col("pageId").is_null()).then(pl.lit("untagged")).otherwise(pl.lit("page")))
     clicks = events.filter(pl.col("type") == "feature")
-    features = _feature_matches(clicks["elementPath"].unique(), tables["features"])
+    features = feature_matches(clicks["elementPath"].unique(), tables["features"])
     feature_use = clicks.join(features, on="elementPath").select(
         "n", "browserTime", id="featureId", type=pl.lit("feature"))
     track_use = events.filter(pl.col("type") == "track").select(
