@@ -233,6 +233,10 @@ def _config(config: Any, allowed: set, stage: Stage, suffix: str) -> dict:
 # ---------------------------------------------------------------------------- stickiness
 
 
+#: One day's stickiness: 100 × the units active in the numerator period / in the denominator.
+_DAILY_STICKINESS = 100 * pl.col("numerator") / pl.col("denominator")
+
+
 def _stickiness_days(scope: _Scope, config: Any, suffix: str) -> pl.LazyFrame:
     """Per key and day of the window: units active in the numerator and denominator periods
     ending that day (``numerator``, ``denominator``), for days with a non-empty denominator
@@ -271,11 +275,14 @@ def _stickiness_days(scope: _Scope, config: Any, suffix: str) -> pl.LazyFrame:
 
 
 def _stickiness(scope: _Scope, config: Any, suffix: str) -> pl.LazyFrame:
-    ratio = pl.col("numerator") / pl.col("denominator")
+    """The mean of the daily ratios, added up in day order so that every run gives the same
+    bits (Polars drops a sort before ``mean()``, and the joins before it leave the days in
+    any order)."""
+    daily = _DAILY_STICKINESS.sort_by(_DAY)
     return (
         _stickiness_days(scope, config, suffix)
         .group_by(scope.keys)
-        .agg((100 * ratio.mean()).alias("stickiness"))
+        .agg((daily.cum_sum().last() / daily.count()).alias("stickiness"))
     )
 
 
@@ -544,7 +551,7 @@ def stickiness_by_day(argument: dict, ctx: EngineContext) -> pl.DataFrame:
         .select(
             *visible,
             pl.col(_DAY).alias("day"),
-            (100 * pl.col("numerator") / pl.col("denominator")).alias("stickiness"),
+            _DAILY_STICKINESS.alias("stickiness"),
         )
         .sort(*visible, "day")
         .collect()

@@ -4,8 +4,6 @@ local paths agree."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -26,16 +24,13 @@ def sandbox_client(box):
 
 
 def _assert_same(server, local) -> None:
-    """Two results of one recipe agree: frames (and detail frames) to 1e-9, same value."""
-    assert_frame_equal(server.frame, local.frame, abs_tol=1e-9, rel_tol=0)
+    """Two results of one recipe agree to the last bit: frames, detail frames, value."""
+    assert_frame_equal(server.frame, local.frame, check_exact=True)
     assert set(server.details) == set(local.details)
     for name in server.details:
-        assert_frame_equal(server.details[name], local.details[name], abs_tol=1e-9, rel_tol=0)
+        assert_frame_equal(server.details[name], local.details[name], check_exact=True)
     assert server.message == local.message
-    if server.value is None:
-        assert local.value is None
-    else:
-        assert math.isclose(server.value, local.value, rel_tol=0, abs_tol=1e-9)
+    assert server.value == local.value
 
 
 @pytest.fixture

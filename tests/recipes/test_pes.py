@@ -9,6 +9,7 @@ import inspect
 import pandas as pd
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from pendo_lab import ValidationError, recipes
 
@@ -28,6 +29,14 @@ def test_server_and_local_paths_agree(sandbox_client, assert_same, params):
     server = recipes.pes(sandbox_client, **params)
     assert_same(server, recipes.pes(sandbox_client, method="local", **params))
     assert 0 < server.value < 100
+
+
+@pytest.mark.parametrize("recipe", [recipes.pes, recipes.stickiness])
+def test_the_same_request_gives_the_same_bits_every_time(sandbox_client, recipe):
+    first = recipe(sandbox_client, group_by="account").frame
+    for _ in range(3):
+        assert_frame_equal(recipe(sandbox_client, group_by="account").frame, first,
+                           check_exact=True)
 
 
 def test_pes_is_the_mean_of_the_components_which_match_their_recipes(sandbox_client):
