@@ -22,7 +22,7 @@ from pathlib import Path
 from ._exceptions import PendoError, ValidationError
 from .report import DEFAULT_REPORT_DIR, parse_param, run_report, split_param
 
-__all__ = ["NOT_ON_COMMAND_LINE", "computed_recipes", "main", "parser"]
+__all__ = ["NOT_ON_COMMAND_LINE", "main", "parser"]
 
 _FRAME_SUFFIXES = (".parquet", ".csv")
 
@@ -131,22 +131,6 @@ def cmd_agg_run(args) -> int:
     return 0
 
 
-def computed_recipes() -> dict[str, Callable]:
-    """The computed recipes (``pes``, ``nps``, ...): the functions of :mod:`pendo_lab.recipes`
-    whose first argument is the data source (a client or frames).
-
-    Example:
-        >>> sorted(computed_recipes())
-        ['adoption', 'growth', 'guide_goals', 'nps', 'pes', 'stickiness']
-    """
-    from . import recipes
-
-    functions = [getattr(recipes, name) for name in recipes.__all__]
-    return {function.__name__: function for function in functions
-            if inspect.isfunction(function)
-            and next(iter(inspect.signature(function).parameters), None) == "source"}
-
-
 #: Computed-recipe parameters the command line does not offer: it writes Polars frames, the
 #: client knows its timezone, and engine options are Python objects.
 NOT_ON_COMMAND_LINE = frozenset({"frame", "timezone", "options"})
@@ -159,7 +143,7 @@ def _options(function: Callable) -> dict[str, inspect.Parameter]:
 
 
 def cmd_recipe_list(args) -> int:
-    from .recipes import list_recipes
+    from .recipes import computed_recipes, list_recipes
 
     declarative = list_recipes()
     rows = [(row["name"], row["title"], row["parameters"] or "none")
@@ -177,7 +161,7 @@ def cmd_recipe_list(args) -> int:
 
 def cmd_recipe_run(args) -> int:
     from .pipeline._schema import unknown
-    from .recipes import list_recipes
+    from .recipes import computed_recipes, list_recipes
 
     computed = computed_recipes()
     names = set(computed) | set(list_recipes()["name"])
@@ -202,6 +186,8 @@ def _run_declarative(args):
 
 
 def _run_computed(args):
+    from .recipes import computed_recipes
+
     function = computed_recipes()[args.name]
     params = dict(parse_param(option) for option in args.param)  # JSON values, else text
     known = _options(function)

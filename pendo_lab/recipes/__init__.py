@@ -28,6 +28,9 @@ Example:
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+
 from ._result import RecipeResult
 
 # -- declarative recipes: the JSON files of recipes/ (pendo_lab/recipes/_declarative.py) ------
@@ -43,7 +46,20 @@ from .nps import nps
 from .pes import pes
 from .stickiness import stickiness
 
-_COMPUTED = ["adoption", "growth", "guide_goals", "nps", "pes", "stickiness"]
+
+def computed_recipes() -> dict[str, Callable[..., RecipeResult]]:
+    """The computed recipes by name: the functions of this package whose first argument is
+    the data source (a client or frames).
+
+    Example:
+        >>> sorted(computed_recipes())
+        ['adoption', 'growth', 'guide_goals', 'nps', 'pes', 'stickiness']
+    """
+    functions = [globals()[name] for name in __all__]
+    return {function.__name__: function for function in functions
+            if inspect.isfunction(function)
+            and next(iter(inspect.signature(function).parameters), None) == "source"}
+
 
 # Every public name, written out so that static checkers see the re-exports.
 __all__ = [
@@ -51,6 +67,7 @@ __all__ = [
     "Recipe",
     "RecipeResult",
     "adoption",
+    "computed_recipes",
     "get_recipe",
     "growth",
     "guide_goals",

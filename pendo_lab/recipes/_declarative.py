@@ -199,6 +199,16 @@ class Parameter:
     required: bool = False
     choices: tuple[str, ...] | None = None
 
+    @property
+    def expects(self) -> str:
+        """What a value of this parameter's type looks like, in words.
+
+        Example:
+            >>> Parameter("days", "int", "the timeSeries count").expects
+            'a whole number'
+        """
+        return TYPES[self.type].expects
+
     def convert(self, value: Any) -> Any:
         """The value in this parameter's type, read from Python or from text; raises
         :class:`~pendo_lab.ValidationError` naming the parameter and what it expects.
@@ -214,12 +224,11 @@ class Parameter:
             if self.required:
                 raise ValidationError(f"parameter {self.name!r} is required: {self.help}")
             return None
-        kind = TYPES[self.type]
         try:
-            converted = kind.convert(value)
+            converted = TYPES[self.type].convert(value)
         except (TypeError, ValueError, KeyError, OverflowError):
             raise ValidationError(f"parameter {self.name!r} expects {self.type} "
-                                  f"({kind.expects}), got {value!r}") from None
+                                  f"({self.expects}), got {value!r}") from None
         if self.choices is not None and converted not in self.choices:
             raise ValidationError(f"parameter {self.name!r} must be one of "
                                   f"{', '.join(self.choices)}; got {value!r}")

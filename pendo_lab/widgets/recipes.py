@@ -34,7 +34,6 @@ import ipywidgets as widgets
 
 from .. import recipes
 from ..recipes import Parameter, RecipeResult, get_recipe, list_recipes, run_recipe
-from ..recipes._declarative import TYPES
 from ._form import Done, Form, plural
 
 #: How many rows of the result the form shows.
@@ -126,8 +125,8 @@ def recipe_entries() -> dict[str, Entry]:
         'Usage by device'
     """
     entries = {name: declarative_entry(get_recipe(name)) for name in list_recipes()["name"]}
-    entries.update((name, computed_entry(name, getattr(recipes, name)))
-                   for name in recipes._COMPUTED)
+    entries.update((name, computed_entry(name, function))
+                   for name, function in recipes.computed_recipes().items())
     return entries
 
 
@@ -211,7 +210,7 @@ class RecipeExplorer(Form):
             return widgets.Dropdown(options=optional + self._ids(parameter.type),
                                     value=parameter.default, **common)
         return widgets.Text(value=_text(parameter.default), layout={"width": "40em"},
-                            placeholder=TYPES[parameter.type].expects, **common)
+                            placeholder=parameter.expects, **common)
 
     def _ids(self, kind: str) -> list[tuple[str, str]]:
         """``(label, id)`` choices for an id parameter, listed once per explorer."""

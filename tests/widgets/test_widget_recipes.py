@@ -21,7 +21,7 @@ def explorer(writer):
 
 def test_offers_every_recipe_declarative_then_computed(explorer):
     names = [value for _, value in explorer.recipe.options]
-    assert names == list_recipes()["name"].to_list() + recipes._COMPUTED
+    assert names == list_recipes()["name"].to_list() + list(recipes.computed_recipes())
 
 
 def test_each_form_has_one_input_per_declared_parameter_showing_its_default(explorer):
@@ -143,7 +143,7 @@ def active_visitors(source, *, days: int = 7, identified: bool = True, app_id=No
 @pytest.fixture
 def computed(monkeypatch):
     """Register ``active_visitors`` as a computed recipe, as pendo_lab.recipes lists them."""
-    monkeypatch.setattr(recipes, "_COMPUTED", [*recipes._COMPUTED, "active_visitors"])
+    monkeypatch.setattr(recipes, "__all__", [*recipes.__all__, "active_visitors"])
     monkeypatch.setattr(recipes, "active_visitors", active_visitors, raising=False)
 
 
@@ -173,7 +173,7 @@ def test_computed_recipe_runs_with_typed_values_and_reproducing_code(writer, com
                                    "result = active_visitors(client, days=14, app_id=-323232)")
 
 
-@pytest.mark.parametrize("name", recipes._COMPUTED)
+@pytest.mark.parametrize("name", list(recipes.computed_recipes()))
 def test_each_computed_recipe_runs_with_its_defaults_as_a_direct_call_does(writer, name):
     function = getattr(recipes, name)
     signature = inspect.signature(function)
