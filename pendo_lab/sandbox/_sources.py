@@ -393,7 +393,15 @@ def _objects(table: pl.DataFrame, ids: list[str] | None) -> pl.DataFrame:
 
 
 def page_matches(urls: pl.Series, pages: pl.DataFrame) -> pl.DataFrame:
-    """(url, pageId, parameter) for every page whose rules match each distinct URL."""
+    """(url, pageId, parameter) for every page whose rules match each distinct URL.
+
+    Example:
+        >>> pages = pl.DataFrame({"id": ["reports"],
+        ...                       "rules": [[{"rule": "//*/reports/*parameter*"}]]})
+        >>> urls = pl.Series(["https://h/reports/r-17", "https://h/home"])
+        >>> page_matches(urls, pages).rows()
+        [('https://h/reports/r-17', 'reports', 'r-17')]
+    """
     found = []
     for page_id, rules in pages.select("id", "rules").iter_rows():
         for rule in rules:
@@ -407,7 +415,14 @@ def page_matches(urls: pl.Series, pages: pl.DataFrame) -> pl.DataFrame:
 
 
 def feature_matches(paths: pl.Series, features: pl.DataFrame) -> pl.DataFrame:
-    """(elementPath, featureId) for every feature whose rules match each distinct path."""
+    """(elementPath, featureId) for every feature whose rules match each distinct path.
+
+    Example:
+        >>> features = pl.DataFrame({"id": ["export"], "elementPathRules": [["#export-pdf"]]})
+        >>> paths = pl.Series(["main > button#export-pdf", "main > button#save"])
+        >>> feature_matches(paths, features).rows()
+        [('main > button#export-pdf', 'export')]
+    """
     found = []
     for feature_id, rules in features.select("id", "elementPathRules").iter_rows():
         for rule in rules:
