@@ -60,11 +60,13 @@ def test_shared_segments_and_one_segment(box, box_client, run):
 
 
 def test_upload_appears_at_once_and_filters_aggregations_when_finished(box, box_client, run):
+    box.state.job_seconds = 100  # Pending until the test says otherwise
     chosen = identified(box, 5)
     created = run(box_client.segments.create("Pilot", [f" {chosen[0]} ", *chosen[1:]]))
     stored = box.tables["segments"].filter(pl.col("id") == created["id"])
     assert stored.select("name", "shared", "createdViaApi").row(0) == ("Pilot", True, True)
     assert run(box_client.segments.status(created["id"]))["command"] == "Pending"
+    box.state.job_seconds = 0.05
     final = run(box_client.segments.wait(created["id"], interval=0.02, progress=False))
     assert (final["command"], final["totalTagged"], final["entityTagId"]) == (
         "Finish", 5, created["id"])

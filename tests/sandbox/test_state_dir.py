@@ -46,7 +46,7 @@ def test_api_writes_survive_a_restart(state_dir):
     client.segments.add_visitor(segment["id"], VISITORS[2])
     queued = client.bulk_delete.accounts(["acme-internal"])
 
-    again = Sandbox(seed=99, now="2030-01-01T00:00:00Z", state_dir=state_dir)
+    again = Sandbox(seed=99, now="2030-01-01T00:00:00Z", state_dir=state_dir, job_seconds=100)
     assert again.config.now == box.config.now
     assert all(again.tables[name].equals(box.tables[name]) for name in box.tables)
     assert again.state.jobs == box.state.jobs
