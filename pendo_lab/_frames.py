@@ -21,7 +21,7 @@ import gc
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 import orjson
@@ -29,7 +29,6 @@ import polars as pl
 
 from ._exceptions import ValidationError
 
-FrameKind = Literal["polars", "pandas"]
 FRAME_KINDS = ("polars", "pandas")
 
 #: Field names that hold epoch milliseconds wherever they appear (top level or nested).
@@ -123,7 +122,7 @@ def rows_to_polars(rows: list[msgspec.Raw] | list[dict[str, Any]]) -> pl.DataFra
     try:
         return pl.read_ndjson(ndjson, infer_schema_length=None)
     except pl.exceptions.PolarsError:
-        return pl.from_dicts(orjson.loads(b"[" + ndjson.replace(b"\n", b",") + b"]"),
+        return pl.from_dicts(orjson.loads(b"[" + b",".join(rows) + b"]"),
                              infer_schema_length=None, strict=False)
 
 

@@ -59,6 +59,11 @@ def test_mixed_types_in_one_field_fall_back_to_the_widest():
     assert frame["v"].to_list() == ["1", "x"]
 
 
+def test_a_pretty_printed_response_with_mixed_types_is_read():
+    content = b'[\n  {\n    "a": 1\n  },\n  {\n    "a": "x"\n  }\n]'
+    assert json_to_frame(content)["a"].to_list() == ["1", "x"]
+
+
 def test_dicts_are_accepted_too():
     assert rows_to_polars(ROWS).to_dicts() == rows_to_polars(raw_rows(orjson.dumps(ROWS))).to_dicts()
 
