@@ -151,11 +151,11 @@ class Parallel:
         check_concurrency(self.concurrency)
 
     def bar(self):
-        """The progress bar over the plans (disabled when quiet or for a single plan)."""
+        """The progress bar over the plans (disabled when quiet)."""
         from tqdm.auto import tqdm
 
         return tqdm(total=len(self.plans), desc=self.label, unit="plan",
-                    disable=not self.progress or len(self.plans) < 2)
+                    disable=not self.progress)
 
 
 Step = Union[Call, Sleep, Parallel]

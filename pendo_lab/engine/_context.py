@@ -10,7 +10,6 @@ Example:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -103,7 +102,7 @@ class EngineContext:
             >>> EngineContext().pinned().now_ms > 0, EngineContext(now_ms=5).pinned().now_ms
             (True, 5)
         """
-        return self if self.now_ms is not None else replace(self, now_ms=int(time.time() * 1000))
+        return self if self.now_ms is not None else replace(self, now_ms=self.expr_context().now())
 
     def source(self, spec: SourceSpec) -> pl.LazyFrame:
         """The rows of a source, lazily; a clear error when no resolver is configured.

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from ..expr.values import ANONYMOUS_PREFIX
 from ._fields import assign, nest
 from .aggregators import aggregations
 
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
 
 #: Grouped-event time buckets that ``eval`` may not overwrite (Pendo: "some fields such as day").
 READ_ONLY_FIELDS = frozenset({"day", "hour", "week", "month", "quarter"})
-#: The prefix of anonymous visitor ids.
-ANONYMOUS_PREFIX = "_PENDO_T_"
 
 
 def _expressions(argument: Any, stage: Stage, schema: pl.Schema) -> dict[str, pl.Expr]:

@@ -53,6 +53,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from ..expr.dates import local_time_expr
 from ._context import EngineContext, SourceSpec, TimeWindow
 from .basic import ANONYMOUS_PREFIX, semi_join_members
 from .timeseries import local_midnight, resolve_time_series, shift_periods
@@ -183,7 +184,7 @@ class _Scope:
 def _with_day_numbers(rows: pl.LazyFrame, timezone: str) -> pl.LazyFrame:
     """Rows with the local date of their ``day`` as a day number (days since 1970-01-01),
     converted once per distinct day rather than once per row."""
-    local = pl.from_epoch("day", "ms").dt.replace_time_zone("UTC").dt.convert_time_zone(timezone)
+    local = local_time_expr(pl.col("day"), timezone)
     numbers = rows.select(pl.col("day").unique()).with_columns(
         local.dt.date().cast(pl.Int32).alias(_DAY_NUMBER)
     )
@@ -263,7 +264,13 @@ def _stickiness_days(scope: _Scope, config: Any, suffix: str) -> pl.LazyFrame:
         local_midnight(lookback, ZoneInfo(scope.timezone)), scope.window.end_ms, "dayRange"
     )
     unit, active = scope.units(config, reach)
-    active = _with_day_numbers(active, scope.timezone).select(*scope.by(unit), _DAY_NUMBER)
+    # collected once here: each block below reads these rows again
+    active = (
+        _with_day_numbers(active, scope.timezone)
+        .select(*scope.by(unit), _DAY_NUMBER)
+        .collect()
+        .lazy()
+    )
     first, last = _day_number(first_day), _day_number(last_day)
     days = pl.concat(
         _block_counts(active, scope.keys, unit, (numerator, denominator), calendar, block, last)

@@ -36,8 +36,19 @@ from pendo_lab.expr.dates import (
     start_of_period_expr,
 )
 from pendo_lab.expr.functions import FUNCTIONS
-from pendo_lab.expr.nodes import Binary, Call, Index, Literal, Node, Slice, Unary, Visitor
-from pendo_lab.expr.parser import field_paths, pointing_into, resolve
+from pendo_lab.expr.nodes import (
+    Binary,
+    Call,
+    Field,
+    Index,
+    Literal,
+    Node,
+    Slice,
+    Unary,
+    Visitor,
+    walk,
+)
+from pendo_lab.expr.parser import pointing_into, resolve
 from pendo_lab.expr.values import (
     ANONYMOUS_PREFIX,
     FLOAT_INTEGER_LIMIT,
@@ -78,7 +89,7 @@ def to_polars(
     node, text = resolve(expr)
     ctx = ctx or ExprContext()
     ctx = ExprContext(ctx.timezone, ctx.now())  # now() is read once, here
-    if schema is None and field_paths(node):
+    if schema is None and any(isinstance(n, Field) for n in walk(node)):
         return _compile_per_batch(node, text, ctx)
     with pointing_into(text):
         return _Compiler(ctx, schema or pl.Schema()).visit(node).expr

@@ -114,15 +114,6 @@ class Field(Node):
 
     path: str
 
-    @property
-    def parts(self) -> tuple[str, ...]:
-        """The path's names, split at its dots.
-
-        >>> Field("metadata.auto.firstvisit").parts
-        ('metadata', 'auto', 'firstvisit')
-        """
-        return tuple(self.path.split("."))
-
 
 @dataclass(frozen=True)
 class Index(Node):

@@ -51,13 +51,11 @@ class Resource:
     def _frame_kind(self, frame: str | None) -> str:
         return check_frame_kind(frame or self._client.frame)
 
-    def _json_frame(self, frame: str | None,
-                    key: str | None = None) -> Callable[[httpx.Response], Any]:
-        """A parser turning a JSON array response (or the array under ``key``) into a frame."""
+    def _json_frame(self, frame: str | None) -> Callable[[httpx.Response], Any]:
+        """A parser turning a JSON array response into a frame."""
         kind = self._frame_kind(frame)
         timezone = self._client.timezone
-        return lambda response: json_to_frame(response.content, key=key, frame=kind,
-                                              timezone=timezone)
+        return lambda response: json_to_frame(response.content, frame=kind, timezone=timezone)
 
     def _csv_frame(self, frame: str | None) -> Callable[[httpx.Response], Any]:
         """A parser turning a CSV response into a frame."""

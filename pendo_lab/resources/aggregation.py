@@ -63,14 +63,14 @@ SPLIT_ERRORS = (RequestTimeoutError, PayloadTooLargeError, APITimeoutError)
 CLOCK = [{"source": {"pages": None}}, {"count": None}, {"eval": {"now": "now()"}}]
 
 
-def to_envelope(request: Any, *, validate: bool = True) -> dict:
+def to_envelope(request: Any) -> dict:
     """The documented request envelope for any accepted form of request, validated.
 
     Example:
         >>> to_envelope([{"source": {"pages": None}}])["response"]
         {'mimeType': 'application/json'}
     """
-    return Pipeline.from_json(request).to_request(validate=validate)
+    return Pipeline.from_json(request).to_request()
 
 
 def single_value(frame: pl.DataFrame) -> Any:

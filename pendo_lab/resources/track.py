@@ -25,7 +25,7 @@ import polars as pl
 
 from .._exceptions import APIStatusError, TransportError, ValidationError
 from .._frames import finish
-from .._http import Call
+from .._http import Call, parse_json
 from ._base import Resource, epoch_ms, ms_ago, now_ms
 
 logger = logging.getLogger("pendo_lab")
@@ -45,10 +45,8 @@ def parse_lenient(response) -> Any:
 
     The reference says only "Response is sent as body" for the data host, so nothing is assumed.
     """
-    if not response.content.strip():
-        return None
     try:
-        return orjson.loads(response.content)
+        return parse_json(response)
     except orjson.JSONDecodeError:
         return response.text
 
