@@ -54,8 +54,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from ..expr.dates import local_time_expr
+from ..expr.values import ANONYMOUS_PREFIX
 from ._context import EngineContext, SourceSpec, TimeWindow
-from .basic import ANONYMOUS_PREFIX, semi_join_members
+from .basic import semi_join_members
 from .timeseries import local_midnight, resolve_time_series, shift_periods
 
 if TYPE_CHECKING:

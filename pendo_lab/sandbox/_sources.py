@@ -37,16 +37,17 @@ import re
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from .._exceptions import PipelineError
+from .._schemas import PERIOD_COLUMNS
 from ..engine import TimeWindow
+from ..engine.timeseries import period_start, shift_periods
+from ..expr.values import ANONYMOUS_PREFIX
 from ._synth_catalog import DEFAULT_APP_ID
 from ._synth_rules import element_rule_regex, page_rule_regex
-from ._synth_util import ANONYMOUS_PREFIX, MINUTE_MS
+from ._synth_util import MINUTE_MS
 
 __all__ = ["PERIOD_COLUMNS", "SPARSE_FIELDS", "SourceResolver", "period_starts"]
 
@@ -54,9 +55,6 @@ __all__ = ["PERIOD_COLUMNS", "SPARSE_FIELDS", "SourceResolver", "period_starts"]
 #: rather than sending null (its sample page events have no ``parameters``, its sample
 #: visitor has only the metadata groups that hold a value).
 SPARSE_FIELDS = ("metadata", "parameters", "properties")
-#: The row field holding the period start, by ``timeSeries.period``.
-PERIOD_COLUMNS = {"hourRange": "hour", "dayRange": "day", "weekRange": "week",
-                  "monthRange": "month"}
 #: ``expandAppIds`` filters and the app platforms each selects.
 APP_FILTERS = {"*": {"web", "extension", "ios", "android"}, "web": {"web"},
                "extension": {"extension"}, "mobile": {"ios", "android"}, "ios": {"ios"},
@@ -216,10 +214,10 @@ class Request:
                 self.window.start_ms, self.window.end_ms, closed="left"))
         if ids is None or "appId" in self.params:
             rows = rows.filter(pl.col("appId").is_in(self.app_ids()))
-        rows = rows.filter(~pl.col("visitorId").is_in(_do_not_process(self.tables["visitors"],
-                                                                       "visitorId"))
-                           & ~pl.col("accountId").is_in(_do_not_process(self.tables["accounts"],
-                                                                        "accountId")))
+        visitors = marked_do_not_process(self.tables["visitors"])["visitorId"].to_list()
+        accounts = marked_do_not_process(self.tables["accounts"])["accountId"].to_list()
+        rows = rows.filter(~pl.col("visitorId").is_in(visitors)
+                           & ~pl.col("accountId").is_in(accounts))
         return self.blacklist(rows, rows.collect_schema().names())
 
     def blacklist(self, rows: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
@@ -257,23 +255,11 @@ def period_starts(start_ms: int, end_ms: int, period: str, timezone: str) -> lis
     """
     if period not in PERIOD_COLUMNS:
         raise ValueError(f"unknown period {period!r}; use one of {', '.join(PERIOD_COLUMNS)}")
-    tz = ZoneInfo(timezone)
-    local = datetime.fromtimestamp(start_ms / 1000, tz)
-    if period == "hourRange":
-        first = round(local.replace(minute=0, second=0, microsecond=0).timestamp() * 1000)
-        return list(range(first, end_ms, 3_600_000))
-    day = local.date()
-    if period == "weekRange":
-        day -= timedelta(days=(day.weekday() + 1) % 7)
-    elif period == "monthRange":
-        day = day.replace(day=1)
     starts = []
-    while (ms := _local_midnight(day, tz)) < end_ms:
+    ms = period_start(start_ms, period, timezone)
+    while ms < end_ms:
         starts.append(ms)
-        if period == "monthRange":
-            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-        else:
-            day += timedelta(days=7 if period == "weekRange" else 1)
+        ms = shift_periods(ms, period, 1, timezone)
     return starts
 
 
@@ -284,12 +270,16 @@ def _whole_log(events: pl.DataFrame) -> TimeWindow:
     return TimeWindow(first, (times.max() if times.len() else first) + 1, "dayRange")
 
 
-def _local_midnight(day, tz: ZoneInfo) -> int:
-    return round(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000)
+def marked_do_not_process(table: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a visitors or accounts table marked do-not-process (a null mark is not).
 
-
-def _do_not_process(table: pl.DataFrame, key: str) -> list[str]:
-    return table.filter(pl.col("pendo.donotprocess").fill_null(False))[key].to_list()
+    Example:
+        >>> table = pl.DataFrame({"visitorId": ["a", "b", "c"],
+        ...                       "pendo.donotprocess": [True, None, False]})
+        >>> marked_do_not_process(table)["visitorId"].to_list()
+        ['a']
+    """
+    return table.filter(pl.col("pendo.donotprocess").fill_null(False))
 
 
 _RULE_COLUMNS = {"visitorId": ("visitorId",), "accountId": ("accountId",),
@@ -358,10 +348,9 @@ def page_events(request: Request) -> pl.LazyFrame:
     the URL segment a ``*parameter*`` rule captured, else ``parameters`` is null)."""
     ids = request.ids("pageId", "pageIds")
     _check_hour(request, ids)
-    rows = request.events("events", ids).filter(pl.col("type") == "page")
-    pages = _objects(request.tables["pages"], ids)
-    matches = page_matches(rows.select("url").unique().collect()["url"], pages)
-    rows = rows.join(matches.lazy(), on="url").with_columns(
+    rows = request.events("events", ids).filter(pl.col("type") == "page").collect()
+    matches = page_matches(rows["url"].unique(), _objects(request.tables["pages"], ids))
+    rows = rows.lazy().join(matches.lazy(), on="url").with_columns(
         parameters=pl.when(pl.col("parameter").is_not_null()).then(pl.struct("parameter")))
     return _grouped(rows, request, ["pageId", "parameters"])
 
@@ -370,11 +359,10 @@ def feature_events(request: Request) -> pl.LazyFrame:
     """``featureEvents``: clicks per tagged feature whose element rule they match."""
     ids = request.ids("featureId", "featureIds")
     _check_hour(request, ids)
-    rows = request.events("events", ids).filter(pl.col("type") == "feature")
-    features = _objects(request.tables["features"], ids)
-    matches = feature_matches(rows.select("elementPath").unique().collect()["elementPath"],
-                               features)
-    return _grouped(rows.join(matches.lazy(), on="elementPath"), request, ["featureId"])
+    rows = request.events("events", ids).filter(pl.col("type") == "feature").collect()
+    matches = feature_matches(rows["elementPath"].unique(),
+                              _objects(request.tables["features"], ids))
+    return _grouped(rows.lazy().join(matches.lazy(), on="elementPath"), request, ["featureId"])
 
 
 def track_events(request: Request) -> pl.LazyFrame:
@@ -593,7 +581,7 @@ def visitors(request: Request) -> pl.LazyFrame:
     false: anonymous ``_PENDO_T_`` ones) and ``since`` (last updated at or after, in ms)."""
     table = request.tables["visitors"]
     if request.spec.name == "doNotProcessVisitors":
-        table = table.filter(pl.col("pendo.donotprocess").fill_null(False))
+        table = marked_do_not_process(table)
     identified = request.flag("identified")
     if identified is not None:
         anonymous = pl.col("visitorId").str.starts_with(ANONYMOUS_PREFIX)
@@ -611,7 +599,7 @@ def accounts(request: Request) -> pl.LazyFrame:
     """``accounts``: every account with its metadata."""
     table = request.tables["accounts"]
     if request.spec.name == "doNotProcessAccounts":
-        table = table.filter(pl.col("pendo.donotprocess").fill_null(False))
+        table = marked_do_not_process(table)
     return metadata_rows(table, "accountId")
 
 

@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from numbers import Integral, Real
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +29,7 @@ import numpy as np
 import polars as pl
 
 from .._exceptions import ValidationError
+from ..engine.timeseries import local_midnight
 from ._synth_events import make_events, make_sessions
 from ._synth_guides import choose_exposures, conversions, guide_tables
 from ._synth_objects import object_tables
@@ -169,12 +170,8 @@ class TimeGrid:
         first = datetime.fromtimestamp(start_ms / 1000, tz).date()
         last = datetime.fromtimestamp((now_ms - 1) / 1000, tz).date()
         dates = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        return cls(start_ms, now_ms, np.array([_midnight(d, tz) for d in dates], dtype=np.int64),
-                   np.array([d.weekday() for d in dates]))
-
-
-def _midnight(day: date, tz: ZoneInfo) -> int:
-    return round(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() * 1000)
+        midnights = np.array([local_midnight(d, tz) for d in dates], dtype=np.int64)
+        return cls(start_ms, now_ms, midnights, np.array([d.weekday() for d in dates]))
 
 
 def build_tables(config: SandboxConfig) -> dict[str, pl.DataFrame]:

@@ -28,7 +28,7 @@ from ._synth_catalog import (
 )
 from ._synth_events import SERVERS, Conversion, Sessions
 from ._synth_objects import guide_ids, poll_response_id
-from ._synth_people import ALL_USER_AGENTS, PLACES, People, account_lists
+from ._synth_people import ALL_USER_AGENTS, PLACES, People
 from ._synth_util import DAY_MS, masked, random_ids, stack, stage_rng, strings
 
 __all__ = ["choose_exposures", "conversions", "guide_tables"]
@@ -213,9 +213,9 @@ def _emails(rng, people: People, sessions: Sessions, exposures: pl.DataFrame,
     nps_to = candidates[rng.random(len(candidates)) < 0.25]
     nps_at = published + (rng.random(len(nps_to)) * max(grid.now_ms - DAY_MS - published, 1))
     arrived = np.nonzero((people.arrival_day >= 0) & ~people.anonymous)[0]
-    first_session = {v: t for v, t in zip(sessions.visitor[::-1], sessions.start_ms[::-1])}
-    welcome_to = np.array([v for v in arrived if v in first_session], dtype=np.int64)
-    welcome_at = np.array([first_session[v] for v in welcome_to], dtype=np.float64) + 3_600_000
+    seen, first = np.unique(sessions.visitor, return_index=True)
+    welcomed = np.isin(seen, arrived)
+    welcome_to, welcome_at = seen[welcomed], sessions.start_ms[first[welcomed]] + 3_600_000
 
     sent = pl.DataFrame({
         "visitor": np.concatenate([nps_to, welcome_to]),
@@ -317,7 +317,7 @@ def _visitor_context(people: People, visitor: np.ndarray,
     return pl.DataFrame({
         "visitorId": people.visitor_ids.gather(visitor),
         "accountId": people.account_ids.gather(masked(account >= 0, account)).fill_null(""),
-        "accountIds": account_lists(people).gather(visitor),
+        "accountIds": people.account_lists.gather(visitor),
         "appId": np.full(len(visitor), DEFAULT_APP_ID),
         "remoteIp": "", "serverName": "", "url": "", "userAgent": "",
         **{name: strings([p[i + 1] for p in PLACES], place)

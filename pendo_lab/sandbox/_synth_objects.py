@@ -17,6 +17,7 @@ import polars as pl
 
 from ._synth_catalog import (
     APPS,
+    DEFAULT_APP_ID,
     FEATURES,
     GUIDE_CATEGORIES,
     GUIDES,
@@ -27,7 +28,7 @@ from ._synth_catalog import (
     object_id,
 )
 from ._synth_rules import page_rule_regex
-from ._synth_util import DAY_MS, object_fields
+from ._synth_util import DAY_MS, MINUTE_MS, object_fields
 
 __all__ = ["GROUP_DTYPE", "guide_ids", "object_tables", "poll_response_id"]
 
@@ -63,7 +64,7 @@ def object_tables(now_ms: int) -> dict[str, pl.DataFrame]:
         >>> sorted(object_tables(0))[:3]
         ['apps', 'exclude_rules', 'features']
     """
-    day0 = now_ms - now_ms % 60_000
+    day0 = now_ms - now_ms % MINUTE_MS
     groups = _groups(day0)
     by_name = {row["name"]: {k: row[k] for k in ("color", "description", "id", "name")}
                for row in groups.iter_rows(named=True)}
@@ -204,7 +205,7 @@ def _reports(now_ms: int) -> pl.DataFrame:
                         now_ms - (10 + i) * DAY_MS, i),
         "name": name, "shared": True,
         "definition": {"generator": generator, "type": type_, "kind": kind,
-                       "config": {"columns": columns, "appId": -323232, "segmentId": None},
+                       "config": {"columns": columns, "appId": DEFAULT_APP_ID, "segmentId": None},
                        "timeSeries": {"period": "dayRange", "first": "now()", "count": -30}},
     } for i, (name, generator, type_, kind, columns) in enumerate(specs)]
     return pl.DataFrame(rows, schema_overrides={

@@ -24,10 +24,12 @@ import itertools
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
 
+from ..expr.values import ANONYMOUS_PREFIX
 from ._synth_catalog import (
     APP_USER_AGENTS,
     APPS,
@@ -46,7 +48,6 @@ from ._synth_catalog import (
     object_id,
 )
 from ._synth_util import (
-    ANONYMOUS_PREFIX,
     DAY_MS,
     masked,
     object_fields,
@@ -117,6 +118,15 @@ class People:
     @property
     def size(self) -> int:
         return len(self.anonymous)
+
+    @cached_property
+    def account_lists(self) -> pl.Series:
+        """v -> the visitor's account ids, primary first (Pendo's ``accountIds``)."""
+        def ids_at(index: np.ndarray) -> pl.Series:
+            return self.account_ids.gather(masked(index >= 0, index))
+
+        both = pl.select(pl.concat_list(ids_at(self.primary), ids_at(self.secondary)))
+        return both.to_series().list.drop_nulls().alias("accountIds")
 
     def place(self, v: np.ndarray) -> np.ndarray:
         """The place index of each visitor's primary account (anonymous visitors: the first
@@ -276,15 +286,6 @@ def _visitor_metadata(rng, ids, anonymous, primary, account_names, ips, language
     })
 
 
-def account_lists(people: People) -> pl.Series:
-    """v -> the visitor's account ids, primary first (Pendo's ``accountIds``)."""
-    def ids_at(index: np.ndarray) -> pl.Series:
-        return people.account_ids.gather(masked(index >= 0, index))
-
-    both = pl.select(pl.concat_list(ids_at(people.primary), ids_at(people.secondary)))
-    return both.to_series().list.drop_nulls().alias("accountIds")
-
-
 def _idhash(ids: pl.Series) -> pl.Series:
     """A 32-bit hash of each id (Pendo's ``idhash``), stable across versions."""
     return pl.Series([zlib.crc32(value.encode()) for value in ids], dtype=pl.Int64)
@@ -308,7 +309,7 @@ def people_tables(people: People, events: pl.DataFrame, grid) -> dict[str, pl.Da
     # Visitors with no event in the log were last seen before it, when they dropped.
     unseen_last = np.maximum(people.prior_first_ms,
                              grid.start_ms + (np.minimum(people.drop_day, 0) - 1) * DAY_MS)
-    lists = account_lists(people)
+    lists = people.account_lists
     auto = (pl.DataFrame({
                 "visitorId": people.visitor_ids,
                 "prior": masked(people.arrival_day < 0, people.prior_first_ms.astype(np.int64)),

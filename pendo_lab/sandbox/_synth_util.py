@@ -17,7 +17,6 @@ from ._synth_catalog import PENDO_USERS
 
 DAY_MS = 86_400_000
 MINUTE_MS = 60_000
-ANONYMOUS_PREFIX = "_PENDO_T_"
 
 _ALPHABET = np.frombuffer(
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8

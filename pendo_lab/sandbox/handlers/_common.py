@@ -18,6 +18,7 @@ from urllib.parse import unquote
 import polars as pl
 
 from .._app import B64_HEADER, Reply, SandboxHTTPError
+from .._sources import marked_do_not_process
 from .._synth_util import pendo_user
 
 
@@ -87,8 +88,7 @@ def do_not_process(state, kind: str) -> set[str]:
         True
     """
     table, key = PEOPLE[kind]
-    marked = state.tables[table].filter(pl.col("pendo.donotprocess").fill_null(False))
-    return set(marked[key].to_list())
+    return set(marked_do_not_process(state.tables[table])[key].to_list())
 
 
 #: The Pendo user that writes through the API are attributed to (the integration key's owner).

@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from .._app import SandboxHTTPError, route
-from ._common import PEOPLE
+from ._common import PEOPLE, set_where
 
 BATCH_LIMIT = 500
 JOB_PREFIX = "bulkdelete-"
@@ -87,6 +87,5 @@ def _posted_ids(request, kind: str) -> list[str]:
 
 def _mark_do_not_process(state, kind: str, ids: list[str]) -> None:
     table, key = PEOPLE[kind]
-    rows = state.tables[table]
-    marked = pl.when(pl.col(key).is_in(ids)).then(True).otherwise(pl.col("pendo.donotprocess"))
-    state.put(table, rows.with_columns(marked.alias("pendo.donotprocess")))
+    state.put(table, set_where(state.tables[table], pl.col(key).is_in(ids),
+                               **{"pendo.donotprocess": True}))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 
 from .._app import Reply, route
+from .._synth_catalog import DEFAULT_APP_ID
+from ._common import frame_reply
 
-DEFAULT_APP_ID = -323232
 TABLES = {"page": "pages", "feature": "features", "tracktype": "track_types"}
 
 
@@ -19,7 +20,7 @@ def objects(request, table: pl.DataFrame) -> Reply:
     elif query.get("expand") != "*":
         app_id = int(query["appId"]) if query.get("appId") else DEFAULT_APP_ID
         table = table.filter(pl.col("appId") == app_id)
-    return Reply(table.write_json().encode())
+    return frame_reply(table)
 
 
 def _register(kind: str, table_name: str) -> None:

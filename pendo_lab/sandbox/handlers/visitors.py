@@ -26,9 +26,9 @@ import polars as pl
 
 from .._app import SandboxHTTPError, route
 from .._sources import feature_matches, metadata_rows, page_matches
+from .._synth_util import DAY_MS
 from ._common import PEOPLE, do_not_process, frame_reply, path_id, without_nulls
 
-DAY_MS = 86_400_000
 HISTORY_DAYS = 180
 #: The REST call that returns a history row's object, by row type.
 URI_PREFIXES = {"page": "/api/v1/page?id=", "feature": "/api/v1/feature?id=",
