@@ -109,11 +109,11 @@ def _check_out(out: str | None) -> None:
 
 
 def _write_frame(frame, out: str | None) -> None:
-    """Print a frame, or write it to ``.parquet`` / ``.csv`` (chosen by the suffix)."""
+    """Print a frame, or write it to ``.parquet`` / ``.csv`` (by the suffix, which the caller
+    has checked with :func:`_check_out` before any work)."""
     if out is None:
         print(frame)
         return
-    _check_out(out)
     path = Path(out)
     if path.suffix == ".parquet":
         frame.write_parquet(path)
@@ -161,34 +161,33 @@ def cmd_recipe_list(args) -> int:
 
 def cmd_recipe_run(args) -> int:
     from .pipeline._schema import unknown
-    from .recipes import computed_recipes, list_recipes
+    from .recipes import computed_recipes, declarative_recipes
 
     computed = computed_recipes()
-    names = set(computed) | set(list_recipes()["name"])
+    declarative = declarative_recipes()
+    names = set(computed) | set(declarative)
     if args.name not in names:
         raise ValidationError(unknown("recipe", args.name, names))
-    run = _run_computed if args.name in computed else _run_declarative
-    headline, result = run(args)
+    if args.name in computed:
+        headline, result = _run_computed(args, computed[args.name])
+    else:
+        headline, result = _run_declarative(args, declarative[args.name])
     if result.value is not None:
         print(f"{headline}: {result.value}")
     _write_frame(result.frame, args.out)
     return 0
 
 
-def _run_declarative(args):
-    from .recipes import get_recipe, run_recipe
+def _run_declarative(args, recipe):
+    from .recipes import run_recipe
 
-    recipe = get_recipe(args.name)
     params = dict(split_param(option) for option in args.param)  # the recipe converts text
     recipe.resolve(**params)  # bad parameters fail here, before any request
     _check_out(args.out)
     return recipe.headline, run_recipe(_client(args), recipe, **params)
 
 
-def _run_computed(args):
-    from .recipes import computed_recipes
-
-    function = computed_recipes()[args.name]
+def _run_computed(args, function: Callable):
     params = dict(parse_param(option) for option in args.param)  # JSON values, else text
     known = _options(function)
     for name in params:

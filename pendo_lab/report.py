@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ._config import ENV_KEY
+from ._config import integration_key
 from ._exceptions import PendoError, ValidationError
 
 __all__ = [
@@ -228,7 +228,7 @@ def uses_sandbox(parameters: Mapping[str, Any]) -> bool:
         >>> uses_sandbox({"sandbox": True})
         True
     """
-    return bool(parameters.get("sandbox")) or not os.environ.get(ENV_KEY)
+    return bool(parameters.get("sandbox")) or not integration_key(None)
 
 
 def run_report(out_dir: str | Path = DEFAULT_REPORT_DIR,

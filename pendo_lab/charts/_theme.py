@@ -69,8 +69,9 @@ def enable_theme() -> None:
 
 
 def use_house_theme() -> None:
-    """Enable the house theme unless the user has chosen another one."""
+    """Enable the house theme while Altair's ``default`` theme is active: a theme the user
+    chose stays, and the house theme once active needs nothing more."""
     import altair as alt
 
-    if alt.theme.active in ("default", THEME_NAME):
+    if alt.theme.active == "default":
         enable_theme()

@@ -34,9 +34,18 @@ from collections.abc import Callable
 from ._result import RecipeResult
 
 # -- declarative recipes: the JSON files of recipes/ (pendo_lab/recipes/_declarative.py) ------
-from ._declarative import Parameter, Recipe, get_recipe, list_recipes, load_recipe, run_recipe
+from ._declarative import (
+    Parameter,
+    Recipe,
+    declarative_recipes,
+    get_recipe,
+    list_recipes,
+    load_recipe,
+    run_recipe,
+)
 
-_DECLARATIVE = ["Parameter", "Recipe", "get_recipe", "list_recipes", "load_recipe", "run_recipe"]
+_DECLARATIVE = ["Parameter", "Recipe", "declarative_recipes", "get_recipe", "list_recipes",
+                "load_recipe", "run_recipe"]
 
 # -- computed recipes: nps, stickiness, adoption, growth, pes, guide_goals ---------------------
 from .adoption import adoption
@@ -68,6 +77,7 @@ __all__ = [
     "RecipeResult",
     "adoption",
     "computed_recipes",
+    "declarative_recipes",
     "get_recipe",
     "growth",
     "guide_goals",

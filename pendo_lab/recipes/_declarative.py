@@ -535,6 +535,17 @@ def _recipe_paths(extra_dirs: Iterable[str | Path]) -> dict[str, Path]:
     return dict(sorted(paths.items()))
 
 
+def declarative_recipes(extra_dirs: Iterable[str | Path] = ()) -> dict[str, Recipe]:
+    """The declarative recipes by name, in name order; user folders override shipped recipes
+    of the same name.
+
+    Example:
+        >>> [p.name for p in declarative_recipes()["events_for_account"].parameters]
+        ['accountId', 'days']
+    """
+    return {name: load_recipe(path) for name, path in _recipe_paths(extra_dirs).items()}
+
+
 def list_recipes(extra_dirs: Iterable[str | Path] = ()) -> pl.DataFrame:
     """The declarative recipes: name, title, description, parameters (one-line summary) and
     the file each comes from; user folders override shipped recipes of the same name.
@@ -543,7 +554,7 @@ def list_recipes(extra_dirs: Iterable[str | Path] = ()) -> pl.DataFrame:
         >>> list_recipes().filter(pl.col("name") == "events_for_account")["parameters"][0]
         'accountId: string (required), days: int = 1'
     """
-    recipes = [load_recipe(path) for path in _recipe_paths(extra_dirs).values()]
+    recipes = list(declarative_recipes(extra_dirs).values())
     return pl.DataFrame(
         {
             "name": [r.name for r in recipes],

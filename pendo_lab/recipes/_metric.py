@@ -1,5 +1,5 @@
 """What the computed recipes share: parameter checks, grouping, the metric stages' arguments,
-core events, and empty results.
+core events, and results (empty ones with a message).
 
 Example:
     >>> parse_group_by("account.custom.planlevel")
@@ -284,7 +284,18 @@ def describe(window: Window, app_id: Any, identified: bool, segment: Any) -> str
     return ", ".join(parts)
 
 
-def empty_result(recipe: str, setup: Setup, frame: pl.DataFrame, params: dict, message: str,
-                 chart: Any) -> RecipeResult:
-    """A result with no headline value and a message saying why."""
-    return RecipeResult(setup.output(frame), None, recipe, params, chart, message=message)
+def recipe_result(recipe: str, setup: Setup, frame: pl.DataFrame, value: Any, params: dict,
+                  chart: Any, empty: str) -> RecipeResult:
+    """A recipe's result; without a headline ``value``, its message says why: ``empty``.
+
+    Example:
+        >>> from datetime import date
+        >>> from pendo_lab.engine import EngineContext
+        >>> setup = Setup(LocalRunner(EngineContext()), Window(date(2026, 10, 1),
+        ...               date(2026, 10, 30), "UTC"), "polars")
+        >>> [recipe_result("demo", setup, pl.DataFrame(), value, {}, None, "no rows").message
+        ...  for value in (None, 1.0)]
+        ['no rows', None]
+    """
+    return RecipeResult(setup.output(frame), value, recipe, params, chart,
+                        message=empty if value is None else None)

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from .._exceptions import ValidationError
+from .._frames import check_frame_kind
 from ..engine import EngineContext, MetricOptions, SourceSpec, run
 
 #: How far before a recipe's first day the local path pulls events that the engine reads
@@ -452,8 +453,8 @@ def open_source(
     """
     if method not in (None, *_METHODS):
         raise ValidationError(f"method={method!r}: use 'server' or 'local'")
-    if frame not in (None, "polars", "pandas"):
-        raise ValidationError(f"frame={frame!r} is not supported: use 'polars' or 'pandas'")
+    if frame is not None:
+        check_frame_kind(frame)
     if is_frame(source) or isinstance(source, Mapping):
         frames = {primary: source} if is_frame(source) else dict(source)
         return _frames_setup(frames, first, last, days, segment, method, timezone, frame, options)

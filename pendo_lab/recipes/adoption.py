@@ -22,8 +22,8 @@ from ._metric import (
     USER_BASES,
     check_choice,
     describe,
-    empty_result,
     parse_group_by,
+    recipe_result,
     resolve_core_events,
     run_stage,
     stage_argument,
@@ -109,8 +109,6 @@ def adoption(
         for event in events
     ], how="vertical_relaxed")
     value = run_stage(setup.runner, "adoption", argument(events), None, _SCHEMA)["adoption"][0]
-    if value is None:
-        scope = describe(setup.window, app_id, identified, segment)
-        return empty_result("adoption", setup, table, params, f"no activity in {scope}",
-                            charts.adoption)
-    return RecipeResult(setup.output(table), value, "adoption", params, charts.adoption)
+    scope = describe(setup.window, app_id, identified, segment)
+    return recipe_result("adoption", setup, table, value, params, charts.adoption,
+                         f"no activity in {scope}")

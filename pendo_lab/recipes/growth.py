@@ -20,8 +20,8 @@ from ._metric import (
     USER_BASES,
     check_choice,
     describe,
-    empty_result,
     parse_group_by,
+    recipe_result,
     run_stage,
     stage_argument,
 )
@@ -93,8 +93,6 @@ def growth(
     overall = table if grouping is None else run_stage(setup.runner, "growth", argument, None,
                                                        SCHEMA)
     value = overall["growth"][0] if overall.height else None
-    if value is None:
-        scope = describe(setup.window, app_id, identified, segment)
-        return empty_result("growth", setup, table, params,
-                            f"no new, recovered or dropped units in {scope}", charts.growth)
-    return RecipeResult(setup.output(table), value, "growth", params, charts.growth)
+    scope = describe(setup.window, app_id, identified, segment)
+    return recipe_result("growth", setup, table, value, params, charts.growth,
+                         f"no new, recovered or dropped units in {scope}")

@@ -17,7 +17,7 @@ import polars as pl
 from .. import charts
 from .._exceptions import ValidationError
 from ..engine.metrics import CORE_EVENT_SOURCES
-from ._metric import ITEM_KINDS, Runner, describe, empty_result
+from ._metric import ITEM_KINDS, Runner, describe, recipe_result
 from ._result import RecipeResult
 from ._sources import Setup, conform, open_source
 
@@ -102,19 +102,16 @@ def guide_goals(
               "target": target, "same_hour": same_hour}
     scope = describe(setup.window, app_id, identified, segment)
     if not goals:
-        return empty_result("guide_goals", setup, pl.DataFrame(schema=_SCHEMA), params,
-                            f"no guide with a conversion goal ({scope})", charts.guide_goals)
+        return recipe_result("guide_goals", setup, pl.DataFrame(schema=_SCHEMA), None, params,
+                             charts.guide_goals, f"no guide with a conversion goal ({scope})")
     reads = _Reads(setup, app_id, identified)
     active = reads.active_visitors()
     table = pl.concat([_guide_rows(goal, reads, active, same_hour) for goal in goals])
     first_steps = table.filter(pl.col("step") == 1)
     viewers = first_steps["seen"].sum()
-    if viewers == 0:
-        return empty_result("guide_goals", setup, table, params,
-                            f"nobody saw step 1 of a guide with a goal in {scope}",
-                            charts.guide_goals)
-    value = 100 * first_steps["converted"].sum() / viewers
-    return RecipeResult(setup.output(table), value, "guide_goals", params, charts.guide_goals)
+    value = 100 * first_steps["converted"].sum() / viewers if viewers else None
+    return recipe_result("guide_goals", setup, table, value, params, charts.guide_goals,
+                         f"nobody saw step 1 of a guide with a goal in {scope}")
 
 
 def _guides_with_goals(runner: Runner, guide_id: str | None, target: Any,

@@ -109,7 +109,8 @@ def nps(
     keys = ["period"] + ([grouping.column] if grouping else [])
     counted = _counted(answers, responses, keys)
     table = _tally(counted, keys)
-    periods = _tally(_counted(answers, responses, ["period"]), ["period"])
+    periods = (table if grouping is None  # keys are ["period"]: the same tally
+               else _tally(_counted(answers, responses, ["period"]), ["period"]))
     overall = _tally(_counted(answers, responses, []), [])
     details = {"responses": setup.output(_response_table(counted)),
                "periods": setup.output(periods)}

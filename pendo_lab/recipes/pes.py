@@ -20,8 +20,8 @@ from .. import charts
 from ..engine import MetricOptions
 from ._metric import (
     describe,
-    empty_result,
     parse_group_by,
+    recipe_result,
     resolve_core_events,
     run_stage,
     stage_argument,
@@ -101,7 +101,6 @@ def pes(
     overall = table if grouping is None else run_stage(setup.runner, "pes", argument, None,
                                                        _SCHEMA)
     value = overall["pes"][0] if overall.height else None
-    if value is None:
-        scope = describe(setup.window, app_id, identified, segment)
-        return empty_result("pes", setup, table, params, f"no activity in {scope}", charts.pes)
-    return RecipeResult(setup.output(table), value, "pes", params, charts.pes)
+    scope = describe(setup.window, app_id, identified, segment)
+    return recipe_result("pes", setup, table, value, params, charts.pes,
+                         f"no activity in {scope}")

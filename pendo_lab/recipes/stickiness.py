@@ -19,8 +19,8 @@ from ..engine import MetricOptions
 from ..engine import stickiness_by_day
 from ._metric import (
     describe,
-    empty_result,
     parse_group_by,
+    recipe_result,
     run_stage,
     stage_argument,
     stickiness_config,
@@ -101,11 +101,9 @@ def stickiness(
                           {"stickiness": pl.Float64})
         value = run_stage(setup.runner, "stickiness", argument, None,
                           {"stickiness": pl.Float64}).item()
-    if value is None:
-        scope = describe(setup.window, app_id, identified, segment)
-        return empty_result("stickiness", setup, table, params, f"no activity in {scope}",
-                            charts.stickiness)
-    return RecipeResult(setup.output(table), value, "stickiness", params, charts.stickiness)
+    scope = describe(setup.window, app_id, identified, segment)
+    return recipe_result("stickiness", setup, table, value, params, charts.stickiness,
+                         f"no activity in {scope}")
 
 
 def _daily(setup: Setup, argument: dict) -> pl.DataFrame:

@@ -33,7 +33,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from .. import recipes
-from ..recipes import Parameter, RecipeResult, get_recipe, list_recipes, run_recipe
+from ..recipes import Parameter, RecipeResult, declarative_recipes, run_recipe
 from ._form import Done, Form, plural
 
 #: How many rows of the result the form shows.
@@ -56,7 +56,7 @@ class Entry:
     code calling it and ``imports`` the line importing what that code needs.
 
     Example:
-        >>> entry = declarative_entry(get_recipe("usage_by_os"))
+        >>> entry = declarative_entry(declarative_recipes()["usage_by_os"])
         >>> entry.call, [p.name for p in entry.parameters]
         ("run_recipe(client, 'usage_by_os'", ['days'])
     """
@@ -124,7 +124,7 @@ def recipe_entries() -> dict[str, Entry]:
         >>> recipe_entries()["usage_by_device"].title
         'Usage by device'
     """
-    entries = {name: declarative_entry(get_recipe(name)) for name in list_recipes()["name"]}
+    entries = {name: declarative_entry(recipe) for name, recipe in declarative_recipes().items()}
     entries.update((name, computed_entry(name, function))
                    for name, function in recipes.computed_recipes().items())
     return entries
