@@ -265,17 +265,14 @@ def _stickiness_days(scope: _Scope, config: Any, suffix: str) -> pl.LazyFrame:
         local_midnight(lookback, ZoneInfo(scope.timezone)), scope.window.end_ms, "dayRange"
     )
     unit, active = scope.units(config, reach)
-    # collected once here: each block below reads these rows again
-    active = (
-        _with_day_numbers(active, scope.timezone)
-        .select(*scope.by(unit), _DAY_NUMBER)
-        .collect()
-        .lazy()
-    )
+    active = _with_day_numbers(active, scope.timezone).select(*scope.by(unit), _DAY_NUMBER)
     first, last = _day_number(first_day), _day_number(last_day)
+    blocks = range(first, last + 1, _BLOCK_DAYS)
+    if len(blocks) > 1:  # each block reads the rows: read them once
+        active = active.collect().lazy()
     days = pl.concat(
         _block_counts(active, scope.keys, unit, (numerator, denominator), calendar, block, last)
-        for block in range(first, last + 1, _BLOCK_DAYS)
+        for block in blocks
     ).select(*scope.keys, pl.col(_DAY_NUMBER).cast(pl.Date).alias(_DAY), "numerator", "denominator")
     if config.get("excludeWeekends"):
         days = days.filter(pl.col(_DAY).dt.weekday() < 6)
